@@ -1,0 +1,145 @@
+"""What a run records, as three tables (MODEL.md section 7).
+
+- `outcomes`: one row per replication and issue.
+- `rounds`: one row per replication, held round, party and issue.
+- `timeline`: one row per replication and day (the state at the start of that day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.issue import Issues
+from sim.utility import issue_utility
+
+
+@dataclass
+class Result:
+    outcomes: pd.DataFrame
+    rounds: pd.DataFrame
+    timeline: pd.DataFrame
+    config: object = None
+
+
+def _cat(values, categories) -> pd.Categorical:
+    return pd.Categorical.from_codes(values, categories=list(categories))
+
+
+def outcomes_table(model) -> pd.DataFrame:
+    issues: Issues = model.issues
+    R, K = model.in_force.shape
+    ids = np.repeat(model.replication_ids, K)
+    agreed = model.times_agreed > 0
+    table = {
+        "replication": ids,
+        "issue": _cat(np.tile(np.arange(K), R), issues.names),
+        "agreed": agreed.ravel(),
+        "day": pd.array(np.where(agreed, model.first_day, -1).ravel(), dtype="Int64"),
+        "round": pd.array(np.where(agreed, model.first_round, -1).ravel(), dtype="Int64"),
+        "terms": model.first_terms.ravel(),
+        "held": model.in_force.ravel(),
+        "times_agreed": model.times_agreed.ravel(),
+        "breakdowns": model.breakdowns.ravel(),
+        "rounds_held": np.repeat(model.mediator.rounds_held, K),
+        "fighting_days": np.repeat(model.fighting_days, K),
+    }
+    df = pd.DataFrame(table)
+    df.loc[~df["agreed"], ["day", "round"]] = pd.NA
+    for party in model.parties:
+        df[f"utility_{party.name}"] = np.repeat(final_utility(model, party), K)
+        df[f"cost_{party.name}"] = np.repeat(party.cost, K)
+    return df
+
+
+def final_utility(model, party) -> np.ndarray:
+    """Terms in force, open issues valued at the war lottery under the true final balance, less costs."""
+    p = model.balance_for(party.side)[:, None]
+    lottery = p * issue_utility(party.own_terms, party.ideal, party.rho) + (1 - p) * issue_utility(
+        party.their_terms, party.ideal, party.rho
+    )
+    settled = issue_utility(np.nan_to_num(model.terms), party.ideal, party.rho)
+    per_issue = np.where(model.in_force, settled, lottery)
+    return (party.salience * per_issue).sum(axis=-1) - party.cost
+
+
+def rounds_table(model) -> pd.DataFrame:
+    log = model.log
+    cols = ["replication", "round", "day", "format", "party", "issue", "position", "aspiration",
+            "war_value", "proposal", "on_table", "answer", "agreed", "asked_for"]
+    if log is None or not log.rounds:
+        return pd.DataFrame(columns=cols)
+    n, K = len(model.parties), len(model.issues)
+    names = [p.name for p in model.parties]
+    asked = np.array([p.asks_for for p in model.parties], dtype=object)
+    pieces = []
+    for rec in log.rounds:
+        w = np.nonzero(rec["held"])[0]
+        if len(w) == 0:
+            continue
+        shape = (len(w), n, K)
+
+        def per_party(a):  # (n, R) -> (W, n, K)
+            return np.broadcast_to(a[:, w].T[:, :, None], shape)
+
+        def per_issue(a):  # (R, K) -> (W, n, K)
+            return np.broadcast_to(a[w][:, None, :], shape)
+
+        on_table = per_issue(rec["on_table"])
+        answer = rec["answer"][:, w].transpose(1, 0, 2)
+        pieces.append(
+            {
+                "replication": np.broadcast_to(model.replication_ids[w][:, None, None], shape).ravel(),
+                "round": np.full(answer.size, rec["round"]),
+                "day": np.full(answer.size, rec["day"]),
+                "format": np.broadcast_to(rec["format"][w][:, None, None], shape).ravel(),
+                "party": np.broadcast_to(np.arange(n)[None, :, None], shape).ravel(),
+                "issue": np.broadcast_to(np.arange(K)[None, None, :], shape).ravel(),
+                "position": rec["position"][:, w].transpose(1, 0, 2).ravel(),
+                "aspiration": per_party(rec["aspiration"]).ravel(),
+                "war_value": per_party(rec["war_value"]).ravel(),
+                "proposal": per_issue(rec["proposal"]).ravel(),
+                "on_table": on_table.ravel(),
+                "answer": np.where(on_table, answer, False).ravel(),
+                "agreed": per_issue(rec["agreed"]).ravel(),
+            }
+        )
+    if not pieces:
+        return pd.DataFrame(columns=cols)
+    joined = {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
+    df = pd.DataFrame(joined)
+    df["answer"] = pd.array(df["answer"], dtype="boolean")
+    df.loc[~df["on_table"], "answer"] = pd.NA
+    df["format"] = _cat(df["format"].to_numpy(), model.mediator.formats.names)
+    df["asked_for"] = asked[df["party"].to_numpy()]
+    df["party"] = _cat(df["party"].to_numpy(), names)
+    df["issue"] = _cat(df["issue"].to_numpy(), model.issues.names)
+    return df[cols]
+
+
+def timeline_table(model) -> pd.DataFrame:
+    if not model.timeline:
+        return pd.DataFrame(columns=["replication", "day", "balance"])
+    ids = model.replication_ids
+    T, R = len(model.timeline), len(ids)
+    stack = {k: np.stack([row[k] for row in model.timeline]) for k in model.timeline[0]}
+    df = pd.DataFrame(
+        {
+            "replication": np.tile(ids, T),
+            "day": np.repeat(stack["day"], R),
+            "balance": stack["balance"].ravel(),
+            "intensity": stack["intensity"].ravel(),
+        }
+    )
+    for i, p in enumerate(model.parties):
+        df[f"belief_{p.name}"] = stack["belief"][:, i].ravel()
+    for i, p in enumerate(model.parties):
+        if p.belligerent:
+            df[f"capability_{p.name}"] = stack["capability"][:, i].ravel()
+    for i, p in enumerate(model.parties):
+        df[f"cost_{p.name}"] = stack["cost"][:, i].ravel()
+    for k, name in enumerate(model.issues.names):
+        df[f"in_force_{name}"] = stack["in_force"][:, :, k].ravel()
+    return df.sort_values(["replication", "day"], kind="stable").reset_index(drop=True)
