@@ -160,9 +160,13 @@ def _nonneg(key: str, value: float) -> None:
         _fail(key, value, "allowed: a number >= 0")
 
 
-def _choice(key: str, value: str, allowed: tuple[str, ...] | list[str]) -> None:
-    if value not in allowed:
-        _fail(key, value, "allowed: " + ", ".join(allowed))
+def _choice(key: str, value: str, allowed: tuple[str, ...] | list[str], what: str = "") -> None:
+    """`what` names the kind of a mapping key (issue, party, format) when the key is the value."""
+    if value in allowed:
+        return
+    if what:
+        raise ConfigError(f"{key}: {value!r} is not a known {what}; allowed: {', '.join(allowed)}")
+    _fail(key, value, "allowed: " + ", ".join(allowed))
 
 
 def validate(cfg: Config) -> Config:
@@ -194,7 +198,7 @@ def validate(cfg: Config) -> Config:
         _choice(f"{key}.side", party.side, SIDES)
         for vec in ("ideal", "salience", "opening"):
             for issue, value in getattr(party, vec).items():
-                _choice(f"{key}.{vec}.{issue} (issue name)", issue, issues)
+                _choice(f"{key}.{vec}.{issue}", issue, issues, "issue")
                 (_nonneg if vec == "salience" else _unit)(f"{key}.{vec}.{issue}", value)
         missing = [i for i in issues if i not in party.ideal]
         if missing:
@@ -223,7 +227,7 @@ def validate(cfg: Config) -> Config:
         if party.asks_for:
             _choice(f"{key}.asks_for", party.asks_for, FORMATS)
         for fmt, gap in party.format_conditions.items():
-            _choice(f"{key}.format_conditions.{fmt} (format name)", fmt, FORMATS)
+            _choice(f"{key}.format_conditions.{fmt}", fmt, FORMATS, "format")
             _unit(f"{key}.format_conditions.{fmt}", gap)
     if sides != set(SIDES):
         _fail("scenario.parties.*.side", sorted(sides), "allowed: belligerent parties on both sides A and B")
@@ -252,15 +256,15 @@ def validate(cfg: Config) -> Config:
     if missing:
         _fail("mediator.formats", list(med.formats), f"allowed: all of {', '.join(FORMATS)}")
     for fmt, spec in med.formats.items():
-        _choice(f"mediator.formats.{fmt} (format name)", fmt, FORMATS)
+        _choice(f"mediator.formats.{fmt}", fmt, FORMATS, "format")
         _nonneg(f"mediator.formats.{fmt}.max_salience", spec.max_salience)
     for party, value in med.pressure.items():
-        _choice(f"mediator.pressure.{party} (party name)", party, list(sc.parties))
+        _choice(f"mediator.pressure.{party}", party, list(sc.parties), "party")
         _nonneg(f"mediator.pressure.{party}", value)
     for party, by_issue in med.guarantees.items():
-        _choice(f"mediator.guarantees.{party} (party name)", party, list(sc.parties))
+        _choice(f"mediator.guarantees.{party}", party, list(sc.parties), "party")
         for issue in by_issue:
-            _choice(f"mediator.guarantees.{party}.{issue} (issue name)", issue, issues)
+            _choice(f"mediator.guarantees.{party}.{issue}", issue, issues, "issue")
 
     war = cfg.war
     _nonneg("war.decisiveness", war.decisiveness)

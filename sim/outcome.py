@@ -143,3 +143,36 @@ def timeline_table(model) -> pd.DataFrame:
     for k, name in enumerate(model.issues.names):
         df[f"in_force_{name}"] = stack["in_force"][:, :, k].ravel()
     return df.sort_values(["replication", "day"], kind="stable").reset_index(drop=True)
+
+
+# -- summaries --------------------------------------------------------------------------------
+
+
+def wilson_interval(successes, n, z: float = 1.959964):
+    """95% Wilson score interval for a binomial share; works on arrays."""
+    successes, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = successes / n
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
+
+
+def summarize(outcomes: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """Per issue (and per `by` columns): share agreed with its 95% interval, median day and
+    terms of first agreement, and the share still in force at the end."""
+    keys = [*(by or []), "issue"]
+    g = outcomes.groupby(keys, observed=True, sort=False)
+    table = g.agg(
+        replications=("agreed", "size"),
+        agreed=("agreed", "sum"),
+        median_day=("day", "median"),
+        median_terms=("terms", "median"),
+        held=("held", "sum"),
+    ).reset_index()
+    lo, hi = wilson_interval(table["agreed"], table["replications"])
+    table.insert(len(keys) + 1, "share_agreed", table["agreed"] / table["replications"])
+    table.insert(len(keys) + 2, "ci_low", lo)
+    table.insert(len(keys) + 3, "ci_high", hi)
+    table["share_held"] = table["held"] / table["replications"]
+    return table.drop(columns=["agreed", "held"])
