@@ -139,6 +139,8 @@ def to_config(cfg: Any) -> Config:
     """A typed `Config` from a DictConfig, a plain dict or a `Config`."""
     if isinstance(cfg, Config):
         return cfg
+    if OmegaConf.is_config(cfg) and OmegaConf.get_type(cfg) is Config:  # composed against the schema
+        return OmegaConf.to_object(cfg)
     merged = OmegaConf.merge(OmegaConf.structured(Config), cfg)
     return OmegaConf.to_object(merged)
 

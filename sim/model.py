@@ -53,6 +53,7 @@ class NegotiationModel(mesa.Model):
         self.times_agreed = np.zeros((R, K), dtype=int)
         self.breakdowns = np.zeros((R, K), dtype=int)
         self.fighting_days = np.zeros(R)
+        self.done = np.zeros(R, dtype=bool)  # every issue settled: that world's war is over
         # per side, what its parties move toward: the other side's opening, then proposals
         self.target = np.stack([np.tile(self.leads[1 - s].opening, (R, 1)) for s in (0, 1)])
 
@@ -106,6 +107,7 @@ class NegotiationModel(mesa.Model):
         self.terms = np.where(agreed, terms, self.terms)
         self.in_force |= agreed
         self.times_agreed += agreed
+        self.done |= self.in_force.all(axis=-1)
         return first.any(axis=-1)
 
     # -- a day of war -------------------------------------------------------------------------
@@ -115,14 +117,15 @@ class NegotiationModel(mesa.Model):
         self.mediator.apply_leverage(day + 1)
         wc = self.war_cfg
         shock, battle, fighting, collapse = self.noise.day(day)
-        intensity = fighting_intensity(self.in_force, self.terms, self.issues.stops_fighting)
+        intensity = np.where(self.done, 0.0, fighting_intensity(self.in_force, self.terms, self.issues.stops_fighting))
         p_a = self.balance_for(0)
         happened, a_won = war.battle_signal(p_a, battle, fighting, intensity)
         for j, party in enumerate(self.belligerents):
-            party.capability = war.next_capability(
+            moved = war.next_capability(
                 party.capability, party.attrition, party.resupply, party.pause_resupply,
                 intensity, shock[:, j], wc.noise, wc.min_capability,
             )
+            party.capability = np.where(self.done, party.capability, moved)
         factor = cost_factor(self.in_force, self.issues.cost_relief) * intensity
         for party in self.parties:
             party.cost = party.cost + party.cost_rate() * factor
@@ -130,11 +133,11 @@ class NegotiationModel(mesa.Model):
             party.belief = war.learn(party.belief, signal, happened, wc.learning_rate)
         self.fighting_days += intensity
 
-        broke = self.in_force & (collapse < self.issues.breakdown)
+        broke = self.in_force & (collapse < self.issues.breakdown) & ~self.done[:, None]
         self.breakdowns += broke
         self.in_force &= ~broke
         self._record_day(day + 1, intensity)
-        if day + 1 >= self.days or self.in_force.all():
+        if day + 1 >= self.days or self.done.all():
             self.running = False
 
     def _record_day(self, day: int, intensity: np.ndarray) -> None:
@@ -153,5 +156,11 @@ class NegotiationModel(mesa.Model):
         )
 
     def run(self) -> NegotiationModel:
+        """Run to the horizon, or until every world is settled; settled worlds are frozen,
+        so the days left are copies of their last state (the same rows as in a longer run)."""
         self.run_model()
+        if self.timeline is not None:
+            last = self.timeline[-1]
+            for day in range(last["day"] + 1, self.days + 1):
+                self.timeline.append({**last, "day": day})
         return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
 
 
 @dataclass
@@ -28,16 +29,18 @@ def replication_stream(seed: int, r: int) -> np.random.Generator:
 
 
 def draw(seed: int, replication_ids: np.ndarray, days: int, n_belligerents: int, n_issues: int) -> Noise:
-    """One block of draws per replication, laid out (R, days, ...)."""
+    """One block of uniform draws per replication, laid out (R, days, ...).
+
+    One call per replication keeps the per-stream cost low; the normal shocks are the
+    inverse normal CDF of their uniforms, computed for all replications at once.
+    """
     width = n_belligerents + 2 + n_issues
     block = np.empty((len(replication_ids), days, width))
     for row, r in enumerate(replication_ids):
-        gen = replication_stream(seed, r)
-        block[row, :, :n_belligerents] = gen.standard_normal((days, n_belligerents))
-        block[row, :, n_belligerents:] = gen.random((days, 2 + n_issues))
+        replication_stream(seed, r).random(out=block[row])
     b = n_belligerents
     return Noise(
-        attrition=block[:, :, :b],
+        attrition=ndtri(block[:, :, :b]),
         battle=block[:, :, b],
         fighting=block[:, :, b + 1],
         breakdown=block[:, :, b + 2 :],

@@ -93,7 +93,9 @@ class Party(mesa.Agent):
         """On the line from its ideal toward the target, where its utility equals its aspiration."""
         base = np.where(open_, self.ideal, terms)
         settled_loss = (self.salience * np.abs(base - self.ideal) ** self.rho).sum(axis=-1)
-        stated = point_of_utility(base, target, self.salience, self.rho, self.aspiration, open_, settled_loss)
+        stated = point_of_utility(
+            base, target, self.salience, self.rho, self.aspiration, open_, settled_loss, beyond=True
+        )
         self.position = np.where(held[:, None], stated, self.position)
 
     def reservation_point(self, value: np.ndarray) -> np.ndarray:
@@ -118,17 +120,16 @@ class Party(mesa.Agent):
     def answer(self, proposal, on_table, value, shift_against) -> np.ndarray:
         """(R, K) yes/no per item; package items get the package's answer.
 
-        An item is accepted when, with its own positions elsewhere, the proposal plus
-        the item's agreement value leaves it no worse than its stated position (which
-        sits at its aspiration) and no worse than its war value.
+        Accept when U(a) >= A(r) and U(a) >= V (MODEL.md section 5), where `a` is the
+        settlement that the item (or the package) makes with the party's own positions
+        on everything else, and U counts the item's agreement value.
         """
         issues = self.model.issues
         w, x, rho = self.salience, self.ideal, self.rho
         gain = w * (issue_utility(proposal, x, rho) - issue_utility(self.position, x, rho))
         margin = gain + self.agreement_value(proposal, shift_against)
-        floor = value - self.utility(self.position)  # margin needed to stay above war
-        single = (margin >= 0) & (margin >= floor[:, None])
-        in_package = on_table & issues.package
-        pkg = np.where(in_package, margin, 0.0).sum(axis=-1)
-        pkg_yes = (pkg >= 0) & (pkg >= floor)
-        return np.where(issues.package, pkg_yes[:, None], single)
+        stated = self.utility(self.position)
+        need = np.maximum(self.aspiration, value) - stated  # margin that reaches A and V
+        single = margin >= need[:, None]
+        pkg = np.where(on_table & issues.package, margin, 0.0).sum(axis=-1)
+        return np.where(issues.package, (pkg >= need)[:, None], single)

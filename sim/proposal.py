@@ -93,8 +93,9 @@ def kalai(t: Table) -> np.ndarray:
     """Equal shares of each party's possible gain (Kalai-Smorodinsky)."""
     lo, hi, radius = _bargaining_range(t)
     c = t.concerned[:, None, :]
-    top = np.clip(t.ideal[:, None, :], lo, np.maximum(hi, lo))  # each party's best term in range
-    best = _gains(t, top, radius)
+    top = np.clip(t.ideal[:, None, :], lo, np.maximum(hi, lo))  # (n, R, K) each party's best term in range
+    rho = t.rho[:, None, None]
+    best = issue_utility(top, t.ideal[:, None, :], rho) - (1.0 - radius**rho)
 
     def min_share(a):
         share = _gains(t, a, radius) / np.where(best > 0, best, 1.0)

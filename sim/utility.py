@@ -24,13 +24,15 @@ def war_value(belief, u_own_terms, u_opp_terms, cost_per_day, horizon):
     return belief * u_own_terms + (1.0 - belief) * u_opp_terms - cost_per_day * horizon
 
 
-def point_of_utility(x, y, w, rho, level, open_=None, fixed_loss=0.0):
+def point_of_utility(x, y, w, rho, level, open_=None, fixed_loss=0.0, beyond=False):
     """The point on the line from ideal `x` toward `y` where utility equals `level`.
 
     Only the open issues move (closed ones stay where `x` has them, and their utility
     loss is `fixed_loss`). Along the line U = 1 - fixed_loss - t**rho * D, with D the
-    loss of going all the way to `y`, so t = ((1 - fixed_loss - level) / D) ** (1/rho),
-    held to [0, 1]: a party never overshoots its target nor moves past its ideal.
+    loss of going all the way to `y`, so t = ((1 - fixed_loss - level) / D) ** (1/rho).
+    t stops at 1 (at `y`) unless `beyond`, when the line goes on past `y` (a party whose
+    aspiration is below the proposal's utility asks for less than the proposal), held
+    inside [0, 1]^K.
     """
     step = y - x
     if open_ is not None:
@@ -39,5 +41,5 @@ def point_of_utility(x, y, w, rho, level, open_=None, fixed_loss=0.0):
     room = np.maximum(1.0 - fixed_loss - level, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(loss_at_y > 0, (room / loss_at_y) ** (1.0 / rho), 0.0)
-    t = np.clip(t, 0.0, 1.0)
-    return x + t[..., None] * step
+    t = np.maximum(t, 0.0) if beyond else np.clip(t, 0.0, 1.0)
+    return np.clip(x + t[..., None] * step, 0.0, 1.0)

@@ -7,7 +7,6 @@ run itself reports), never copied from the model's output.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -145,15 +144,6 @@ def test_nash_linear_one_issue_is_midpoint_of_range():
     np.testing.assert_allclose(terms[:, 0], v_a + (1.0 - v_a - v_b) / 2.0, atol=1e-6)
 
 
-_KALAI_SHAPE = (
-    "sim/proposal.py kalai: `best = _gains(t, top, radius)` is given `top` already shaped "
-    "(n, R, K), so `a[None]` makes it (1, n, R, K) and `min(axis=0)` in min_share reduces that "
-    "singleton axis instead of the parties: kalai returns (n, R, K), each party's own best "
-    "term, not the (R, K) Kalai-Smorodinsky terms (and the model crashes with rule=kalai)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_KALAI_SHAPE)
 def test_kalai_linear_one_issue_coincides_with_nash():
     v_a, v_b = np.array(PAIRS_LINEAR).T
     terms = kalai(_one_issue_table(v_a, v_b, 1.0))
@@ -170,7 +160,6 @@ def test_nash_rho2_matches_grid_maximisation():
         assert terms[i, 0] == pytest.approx(want, abs=2e-5), (a, b)
 
 
-@pytest.mark.xfail(strict=True, reason=_KALAI_SHAPE)
 def test_kalai_rho2_matches_grid_and_differs_from_nash():
     v_a, v_b = np.array(PAIRS_RHO2).T
     table = _one_issue_table(v_a, v_b, 2.0)
@@ -216,14 +205,6 @@ def _first_covering_round(cfg, issue: str):
     raise AssertionError("no calendar round covers the issue")
 
 
-_CLIPPED = (
-    "sim/party.py Party.state_position/point_of_utility clip a stated position at the last "
-    "proposal (t <= 1), so its utility sits above the aspiration A_i(r) (MODEL.md s.5: the "
-    "position is where U_i equals A_i(r)), and Party.answer accepts only terms at least as good "
-    "as that position, not U_i(a) >= A_i(r); the split of the positions then falls short of "
-    "one party's aspiration and the Conceder pair does not agree in the first leaders' round"
-)
-
 FEARON_SETUPS = {
     # beliefs learn from the (common) battle signal, so p_A + p_B = 1 holds every day
     "learning": [],
@@ -237,9 +218,9 @@ FEARON_SETUPS = {
 @pytest.mark.parametrize(
     "rule,setup",
     [
-        pytest.param("split", "learning", marks=pytest.mark.xfail(strict=True, reason=_CLIPPED)),
+        pytest.param("split", "learning"),
         ("split", "fixed_p050"),
-        pytest.param("split", "fixed_p060", marks=pytest.mark.xfail(strict=True, reason=_CLIPPED)),
+        pytest.param("split", "fixed_p060"),
         # with learning the Nash terms (V_i + surplus / 2) can fall short of a Conceder's
         # aspiration at round index 1 when beliefs have drifted far, so no closed form
         # promises agreement there; beliefs are held fixed instead
@@ -269,15 +250,6 @@ def test_fearon_conceder_pair_agrees_at_first_covering_round(rule, setup):
     assert (1.0 - terms > v["b"]).all()
 
 
-_ANSWER = (
-    "sim/party.py Party.answer accepts an item when the proposal is no worse than the party's "
-    "stated position (margin = w*(u(proposal) - u(position)) >= 0); MODEL.md s.5 says accept "
-    "when U_i(a) >= A_i(r). The two differ whenever the position was clipped at the last "
-    "proposal, so parties reject terms above their aspiration"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=_ANSWER)
 @pytest.mark.parametrize("rule", ["split", "nash"])
 def test_acceptance_is_utility_above_aspiration(rule):
     """AC_next in utility space: accept a iff U_i(a) >= A_i(r) (and never below V_i).

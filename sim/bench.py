@@ -1,0 +1,131 @@
+"""Benchmark: `python -m sim.bench [--quick] [--no-sweep]`.
+
+Prints, for the default scenario with outcome tables only (no rounds or timeline):
+replications per second of the lockstep run at R = 1, 100, 1,000 and 10,000 (median,
+min and max of several runs) against a plain loop of single runs measured in the same
+process, their ratio, peak memory, and the wall time of a 20-point sweep with the basic
+and joblib launchers. Figures vary with the machine's load: compare ratios, not seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+
+from sim.cli import CONF
+from sim.config import register, to_config, validate
+from sim.simulate import simulate
+
+SIZES = (1, 100, 1_000, 10_000)
+
+
+def config(replications: int, *overrides: str):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(
+            "config",
+            overrides=[f"replications={replications}", "record.rounds=false", "record.timeline=false", *overrides],
+        )
+    return validate(to_config(cfg))
+
+
+def lockstep_rates(R: int, repeats: int) -> list[float]:
+    cfg = config(R)
+    simulate(cfg)  # warm-up
+    rates = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        simulate(cfg)
+        rates.append(R / (time.perf_counter() - t))
+    return rates
+
+
+def loop_rates(n: int, repeats: int) -> list[float]:
+    """n separate single runs (replication ids 0..n-1), the config built once."""
+    cfg = config(1)
+    simulate(cfg, replication_ids=[0])
+    rates = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for r in range(n):
+            simulate(cfg, replication_ids=[r])
+        rates.append(n / (time.perf_counter() - t))
+    return rates
+
+
+def peak_memory_mb(R: int) -> float:
+    cfg = config(R)
+    tracemalloc.start()
+    simulate(cfg)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def fmt(rates: list[float]) -> str:
+    return f"{statistics.median(rates):>10,.0f} ({min(rates):,.0f}-{max(rates):,.0f})"
+
+
+def sweep(launcher: str, points: int, replications: int, workers: int) -> dict:
+    """Time `negsim -m` over `points` seeds-worth of points; read each job's simulation time."""
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-{launcher}-"))
+    values = ",".join(f"{b:.4f}" for b in [-0.95 + 1.9 * i / (points - 1) for i in range(points)])
+    cmd = [
+        sys.executable, "-m", "sim", "-m", f"mediator.bias={values}", f"replications={replications}",
+        "record.rounds=false", "record.timeline=false", "plots=false", f"hydra.sweep.dir={folder}",
+    ]
+    if launcher == "joblib":
+        cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={workers}"]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"sweep failed: {proc.stderr[-2000:]}")
+    sim_seconds = sum(json.loads(p.read_text())["seconds"] for p in folder.glob("*/timing.json"))
+    return {"wall": wall, "simulation": sim_seconds, "folder": folder}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
+    parser.add_argument("--no-sweep", action="store_true", help="skip the launcher sweeps")
+    parser.add_argument("--loop-cap", type=int, default=1000, help="at most this many single runs per loop timing")
+    args = parser.parse_args(argv)
+    register()
+    repeats = 3 if args.quick else 7
+    cores = os.cpu_count()
+    print(f"negsim benchmark: default scenario ({config(1).scenario.days} days), outcome tables only; {cores} cores")
+    print(f"{'R':>7} | {'lockstep reps/s median (min-max)':>34} | {'single-run loop reps/s':>30} | ratio | peak MB")
+    for R in SIZES:
+        lock = lockstep_rates(R, repeats if R < 10_000 else max(3, repeats // 2))
+        n = min(R, args.loop_cap)
+        loop = loop_rates(n, 3 if n >= 100 else repeats)
+        ratio = statistics.median(lock) / statistics.median(loop)
+        print(f"{R:>7,} | {fmt(lock):>34} | {fmt(loop):>30} | {ratio:>5.0f} | {peak_memory_mb(R):7.1f}")
+    print(f"(the loop times min(R, {args.loop_cap}) single runs; its rate does not depend on R)")
+    if args.no_sweep:
+        return
+    points, reps = 20, 500
+    print(f"\nsweep: {points} points x {reps} replications (mediator.bias), plots off")
+    basic = sweep("basic", points, reps, 1)
+    joblib = sweep("joblib", points, reps, 2)
+    for name, res, workers in (("basic", basic, 1), ("joblib, 2 workers", joblib, 2)):
+        outside = 1.0 - res["simulation"] / workers / res["wall"]
+        print(
+            f"  {name:<18} wall {res['wall']:6.1f} s   {points * reps / res['wall']:8,.0f} reps/s   "
+            f"outside simulation {outside:5.1%}"
+        )
+    print(f"  joblib/basic throughput: {basic['wall'] / joblib['wall']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
