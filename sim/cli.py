@@ -6,6 +6,7 @@ what is allowed, and exit code 2.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 import hydra
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.errors import MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 
@@ -22,6 +24,7 @@ from sim.config import ConfigError, register, to_config, validate
 from sim.outcome import summarize
 from sim.simulate import simulate
 from sim.store import write_parquet, write_text
+from sim.sweep import run_job
 
 EXIT_CONFIG = 2
 CONF = Path(__file__).resolve().parents[1] / "conf"  # the repository's conf/ (editable install)
@@ -32,12 +35,9 @@ def fail(message: str) -> None:
     sys.exit(EXIT_CONFIG)
 
 
-def run_point(cfg: DictConfig, out: Path) -> dict:
+def run_point(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
     """Simulate one parameter point and write its tables, config and plots into `out`."""
-    try:
-        config = validate(to_config(cfg))
-    except ConfigError as err:
-        fail(str(err))
+    config = validate(to_config(cfg))  # ConfigError before any simulation
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     result = simulate(config)
@@ -47,7 +47,8 @@ def run_point(cfg: DictConfig, out: Path) -> dict:
     write_parquet(result.timeline, out / "timeline.parquet")
     write_parquet(result.outcomes, out / "outcomes.parquet")  # last: its presence marks a finished point
     files = [out / n for n in ("outcomes.parquet", "rounds.parquet", "timeline.parquet", "config.yaml")]
-    if config.plots:
+    write_text(json.dumps({"seconds": elapsed, "replications": config.replications}), out / "timing.json")
+    if config.plots and plots_ok:
         sc = config.scenario
         poles = {name: tuple(issue.poles) for name, issue in sc.issues.items()}
         if len(result.rounds):
@@ -63,8 +64,14 @@ def run_point(cfg: DictConfig, out: Path) -> dict:
 @hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        run_job(cfg, run_point)  # one point of a sweep; the callback aggregates at the end
+        return
     out = Path(HydraConfig.get().runtime.output_dir)
-    done = run_point(cfg, out)
+    try:
+        done = run_point(cfg, out)
+    except ConfigError as err:
+        fail(str(err))
     config = done["config"]
     table = summarize(done["result"].outcomes)
     print(

@@ -14,10 +14,12 @@ import pandas as pd  # noqa: E402
 BAND = (0.25, 0.75)  # inter-quartile band across replications
 
 
-def _grid(n: int, width: float = 4.2, height: float = 3.0):
+def _grid(n: int, width: float = 4.2, height: float = 3.0, sharex: bool = True, layout: str | None = None):
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(width * cols, height * rows), squeeze=False, sharex=sharex, layout=layout
+    )
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     return fig, axes.ravel()
@@ -86,10 +88,86 @@ def balance(timeline: pd.DataFrame, parties: dict[str, str], path: Path) -> Path
     return _save(fig, path)
 
 
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
+def _save(fig, path: Path, tight: bool = True) -> Path:
+    if tight:
+        fig.tight_layout()
     tmp = path.with_name(path.stem + ".tmp.png")
     fig.savefig(tmp, dpi=110)
     plt.close(fig)
     tmp.replace(path)
     return path
+
+
+# -- sweeps --------------------------------------------------------------------------------
+
+
+def _shares(outcomes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    from sim.outcome import wilson_interval
+
+    g = outcomes.groupby([*keys, "issue"], observed=True)["agreed"].agg(["sum", "size"]).reset_index()
+    g["share"] = g["sum"] / g["size"]
+    g["low"], g["high"] = wilson_interval(g["sum"], g["size"])
+    return g
+
+
+def share_against(outcomes: pd.DataFrame, key: str, path: Path) -> Path:
+    """Share agreed against one swept parameter (pooled over the others), 95% Wilson bands."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    shares = _shares(outcomes, [key])
+    numeric = pd.api.types.is_numeric_dtype(shares[key])
+    labels = list(dict.fromkeys(shares[key]))
+    for issue, frame in shares.groupby("issue", observed=True):
+        x = frame[key] if numeric else [labels.index(v) for v in frame[key]]
+        line = ax.plot(x, frame["share"], marker="o", ms=4, label=str(issue))[0]
+        ax.fill_between(x, frame["low"], frame["high"], alpha=0.2, color=line.get_color(), lw=0)
+    if not numeric:
+        ax.set_xticks(range(len(labels)), [str(v) for v in labels])
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(key)
+    ax.set_ylabel("share of replications agreed")
+    ax.set_title(f"Agreement against {key} (95% Wilson interval)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def heatmaps(outcomes: pd.DataFrame, x: str, y: str, path: Path) -> Path:
+    """One heatmap per issue: share agreed over two swept parameters."""
+    shares = _shares(outcomes, [x, y])
+    issues = list(dict.fromkeys(shares["issue"]))
+    fig, axes = _grid(len(issues), width=4.4, height=3.6, sharex=False, layout="constrained")
+    for ax, issue in zip(axes, issues):
+        grid = shares[shares["issue"] == issue].pivot(index=y, columns=x, values="share")
+        grid = grid.reindex(index=list(dict.fromkeys(shares[y])), columns=list(dict.fromkeys(shares[x])))
+        values = grid.to_numpy()
+        image = ax.imshow(values, origin="lower", vmin=0, vmax=1, cmap="viridis", aspect="auto")
+        for (row, col), v in np.ndenumerate(values):
+            ax.text(col, row, f"{v:.2f}", ha="center", va="center", fontsize=7, color="w" if v < 0.6 else "k")
+        ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns], fontsize=7)
+        ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index], fontsize=7)
+        ax.set_title(str(issue))
+        ax.set_xlabel(x, fontsize=8)
+        ax.set_ylabel(y, fontsize=8)
+    fig.colorbar(image, ax=list(axes[: len(issues)]), shrink=0.6, label="share agreed")
+    fig.suptitle("Share of replications agreed, per issue")
+    return _save(fig, path, tight=False)
+
+
+def days_to_agreement(outcomes: pd.DataFrame, key: str | None, path: Path) -> Path:
+    """Distribution of the day of first agreement per issue (ECDF over agreed replications),
+    one line per value of the first swept parameter."""
+    issues = list(dict.fromkeys(outcomes["issue"]))
+    fig, axes = _grid(len(issues))
+    groups = outcomes.groupby(key, observed=True) if key else [("all points", outcomes)]
+    for value, frame in groups:
+        for ax, issue in zip(axes, issues):
+            days = np.sort(frame.loc[(frame["issue"] == issue) & frame["agreed"], "day"].to_numpy(dtype=float))
+            if len(days):
+                ax.step(days, np.arange(1, len(days) + 1) / len(days), where="post", label=f"{key}={value}" if key else value)
+    for ax, issue in zip(axes, issues):
+        ax.set_title(str(issue))
+        ax.set_xlabel("day of first agreement")
+        ax.set_ylim(-0.02, 1.02)
+    axes[0].set_ylabel("share of agreed replications")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Days to agreement (ECDF among replications that agreed)")
+    return _save(fig, path)
