@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -75,8 +76,15 @@ def fmt(rates: list[float]) -> str:
     return f"{statistics.median(rates):>10,.0f} ({min(rates):,.0f}-{max(rates):,.0f})"
 
 
+_PEAK = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True, check=True); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
 def sweep(launcher: str, points: int, replications: int, workers: int) -> dict:
-    """Time `negsim -m` over `points` seeds-worth of points; read each job's simulation time."""
+    """Time `negsim -m` over `points` values of the mediator's bias; read each job's
+    simulation time; the peak RSS of the sweep's main process (all of it, for basic)."""
     folder = Path(tempfile.mkdtemp(prefix=f"bench-{launcher}-"))
     values = ",".join(f"{b:.4f}" for b in [-0.95 + 1.9 * i / (points - 1) for i in range(points)])
     cmd = [
@@ -86,12 +94,14 @@ def sweep(launcher: str, points: int, replications: int, workers: int) -> dict:
     if launcher == "joblib":
         cmd += ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={workers}"]
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", _PEAK, *cmd], capture_output=True, text=True)
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise RuntimeError(f"sweep failed: {proc.stderr[-2000:]}")
-    sim_seconds = sum(json.loads(p.read_text())["seconds"] for p in folder.glob("*/timing.json"))
-    return {"wall": wall, "simulation": sim_seconds, "folder": folder}
+    sim_seconds = sum(json.loads(p.read_text())["seconds"] for p in folder.glob("*/done.json"))
+    peak_mb = int(proc.stdout.split()[-1]) / 1024
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"wall": wall, "simulation": sim_seconds, "peak_mb": peak_mb}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -99,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
     parser.add_argument("--no-sweep", action="store_true", help="skip the launcher sweeps")
     parser.add_argument("--loop-cap", type=int, default=1000, help="at most this many single runs per loop timing")
+    parser.add_argument("--heavy", type=int, default=10_000, help="replications per point of the second sweep")
     args = parser.parse_args(argv)
     register()
     repeats = 3 if args.quick else 7
@@ -114,18 +125,21 @@ def main(argv: list[str] | None = None) -> None:
     print(f"(the loop times min(R, {args.loop_cap}) single runs; its rate does not depend on R)")
     if args.no_sweep:
         return
-    points, reps = 20, 500
-    print(f"\nsweep: {points} points x {reps} replications (mediator.bias), plots off")
-    basic = sweep("basic", points, reps, 1)
-    joblib = sweep("joblib", points, reps, 2)
-    for name, res, workers in (("basic", basic, 1), ("joblib, 2 workers", joblib, 2)):
-        outside = 1.0 - res["simulation"] / workers / res["wall"]
-        print(
-            f"  {name:<18} wall {res['wall']:6.1f} s   {points * reps / res['wall']:8,.0f} reps/s   "
-            f"outside simulation {outside:5.1%}"
-        )
-    print(f"  joblib/basic throughput: {basic['wall'] / joblib['wall']:.2f}x")
-
+    for reps in (500, args.heavy):
+        points = 20
+        print(f"\nsweep: {points} points x {reps:,} replications (mediator.bias), plots off")
+        basic = sweep("basic", points, reps, 1)
+        joblib = sweep("joblib", points, reps, 2)
+        for name, res, workers in (("basic", basic, 1), ("joblib, 2 workers", joblib, 2)):
+            outside = 1.0 - res["simulation"] / workers / res["wall"]
+            print(
+                f"  {name:<18} wall {res['wall']:6.1f} s   {points * reps / res['wall']:8,.0f} reps/s   "
+                f"outside simulation {outside:5.1%}"
+            )
+        print(f"  joblib/basic throughput: {basic['wall'] / joblib['wall']:.2f}x")
+    print("\npeak memory of a basic sweep (main process) against its number of points, 500 replications:")
+    for points in (10, 20, 40):
+        print(f"  {points:>3} points: {sweep('basic', points, 500, 1)['peak_mb']:6.0f} MB")
 
 if __name__ == "__main__":
     main()

@@ -6,7 +6,6 @@ what is allowed, and exit code 2.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -19,7 +18,6 @@ from hydra.types import RunMode
 from hydra.errors import MissingConfigException
 from omegaconf import DictConfig, OmegaConf
 
-from sim import plots
 from sim.config import ConfigError, register, to_config, validate
 from sim.outcome import summarize
 from sim.simulate import simulate
@@ -43,12 +41,14 @@ def run_point(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
     result = simulate(config)
     elapsed = time.perf_counter() - started
     write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml")
-    write_parquet(result.rounds, out / "rounds.parquet")
-    write_parquet(result.timeline, out / "timeline.parquet")
-    write_parquet(result.outcomes, out / "outcomes.parquet")  # last: its presence marks a finished point
-    files = [out / n for n in ("outcomes.parquet", "rounds.parquet", "timeline.parquet", "config.yaml")]
-    write_text(json.dumps({"seconds": elapsed, "replications": config.replications}), out / "timing.json")
+    files = [out / "config.yaml"]
+    for name, recorded in (("rounds", config.record.rounds), ("timeline", config.record.timeline)):
+        if recorded:
+            files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
+    files.insert(0, write_parquet(result.outcomes, out / "outcomes.parquet"))
     if config.plots and plots_ok:
+        from sim import plots  # matplotlib only when plotting
+
         sc = config.scenario
         poles = {name: tuple(issue.poles) for name, issue in sc.issues.items()}
         if len(result.rounds):

@@ -104,17 +104,38 @@ class Mediator(mesa.Agent):
         level, held = self.choose_format(planned, held)
         self.rounds_held += held
 
-        # parties take stock of the war and concede
-        values = [p.war_value() for p in m.parties]
-        new = [
-            p.next_aspiration(values[i], m.opponent(p), values[m.parties.index(m.opponent(p))])
-            for i, p in enumerate(m.parties)
-        ]
-        for p, a in zip(m.parties, new):
-            p.attend(held, a)
-            p.state_position(held, m.target[p.side], open_, m.terms)
+        values = self._parties_take_stock(held, open_)
+        proposal = self.propose(values, open_)
+        on_table = held[:, None] & open_ & coverage(level, m.issue_salience, self.formats.max_salience)
+        shifts = m.pause_shift_against()
+        answers = np.stack([p.answer(proposal, on_table, values[p], shifts[p]) for p in m.parties])
+        agreed = agree(answers, m.concerned, on_table, open_, m.issues.package, self.formats.packages[level])
+        progress = m.settle(agreed, proposal, day, number)
+        self._follow_policy(held, level, progress)
+        m.target = np.where((held[:, None] & open_)[None], proposal[None], m.target)
 
-        # the mediator drafts terms on every open issue
+        if m.log is not None:
+            m.log.add(
+                round=number, day=day, held=held, format=level, proposal=proposal, on_table=on_table,
+                answer=answers, agreed=agreed, war_value=np.stack([values[p] for p in m.parties]),
+                aspiration=np.stack([p.aspiration for p in m.parties]),
+                position=np.stack([p.position for p in m.parties]),
+            )
+
+    def _parties_take_stock(self, held, open_) -> dict:
+        """Each party weighs the war, concedes by its tactic and restates its positions."""
+        m = self.model
+        values = {p: p.war_value() for p in m.parties}
+        new = {p: p.next_aspiration(values[p], m.opponent(p), values[m.opponent(p)]) for p in m.parties}
+        asked = {p: m.opponent(p).position.copy() for p in m.parties}  # before anyone restates
+        for p in m.parties:
+            p.attend(held, new[p])
+            p.state_position(held, m.target[p.side], open_, m.terms, asked[p])
+        return values
+
+    def propose(self, values: dict, open_) -> np.ndarray:
+        """Terms on every open issue by the rule, tilted by the bias; settled ones unchanged."""
+        m = self.model
         table = Table(
             positions=np.stack([p.position for p in m.parties]),
             concerned=m.concerned,
@@ -122,42 +143,19 @@ class Mediator(mesa.Agent):
             capability=np.stack([m.clout(p) for p in m.parties]),
             ideal=np.stack([p.ideal for p in m.parties]),
             rho=np.array([p.rho for p in m.parties]),
-            reservation=np.stack([p.reservation_point(v) for p, v in zip(m.parties, values)]),
+            reservation=np.stack([p.reservation_point(values[p]) for p in m.parties]),
         )
         proposal = self.rule(table)
         if self.bias:
             proposal = tilt(proposal, self.favoured.position, self.opposed.position, self.bias)
-        proposal = np.where(open_, np.clip(proposal, 0.0, 1.0), m.terms)
+        return np.where(open_, np.clip(proposal, 0.0, 1.0), m.terms)
 
-        # the parties answer what the format can settle
-        on_table = held[:, None] & open_ & coverage(level, m.issue_salience, self.formats.max_salience)
-        shifts = m.pause_shift_against()
-        answers = np.stack(
-            [p.answer(proposal, on_table, v, shifts[i]) for i, (p, v) in enumerate(zip(m.parties, values))]
-        )
-        agreed = agree(answers, m.concerned, on_table, open_, m.issues.package, self.formats.packages[level])
-        progress = m.settle(agreed, proposal, day, number)
-
-        # escalate after rounds without progress; give up after more
+    def _follow_policy(self, held, level, progress) -> None:
+        """Escalate after rounds without a new agreement; give up after more."""
         self.idle = np.where(held, np.where(progress, 0, self.idle + 1), self.idle)
+        top = len(self.formats.names) - 1
         if self.policy.escalate_after > 0:
             up = held & (self.idle > 0) & (self.idle % self.policy.escalate_after == 0)
-            self.level = np.where(up, np.minimum(np.maximum(self.level, level) + 1, len(self.formats.names) - 1), self.level)
+            self.level = np.where(up, np.minimum(np.maximum(self.level, level) + 1, top), self.level)
         if self.policy.give_up_after > 0:
             self.broken_off |= held & (self.idle >= self.policy.give_up_after)
-        m.target = np.where((held[:, None] & open_)[None], proposal[None], m.target)
-
-        if m.log is not None:
-            m.log.add(
-                round=number,
-                day=day,
-                held=held,
-                format=level,
-                aspiration=np.stack([p.aspiration for p in m.parties]),
-                war_value=np.stack(values),
-                position=table.positions,
-                proposal=proposal,
-                on_table=on_table,
-                answer=answers,
-                agreed=agreed,
-            )

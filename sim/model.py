@@ -85,7 +85,7 @@ class NegotiationModel(mesa.Model):
         gap = np.abs(self.leads[0].position - self.leads[1].position)
         return np.where(self.in_force, 0.0, gap).max(axis=-1)
 
-    def pause_shift_against(self) -> list[np.ndarray]:
+    def pause_shift_against(self) -> dict[Party, np.ndarray]:
         """Per party, the expected fall of its side's chance during a ceasefire it prices in."""
         supply = [
             sum(p.resupply * p.pause_resupply for p in self.belligerents if p.side == s) for s in (0, 1)
@@ -94,7 +94,7 @@ class NegotiationModel(mesa.Model):
             self.side_strength(0), self.side_strength(1), supply[0], supply[1],
             self.war_cfg.pause_horizon, self.war_cfg.decisiveness,
         )
-        return [-shift_a if p.side == 0 else shift_a for p in self.parties]
+        return {p: -shift_a if p.side == 0 else shift_a for p in self.parties}
 
     # -- what rounds change -------------------------------------------------------------------
 

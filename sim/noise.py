@@ -35,12 +35,13 @@ def draw(seed: int, replication_ids: np.ndarray, days: int, n_belligerents: int,
     inverse normal CDF of their uniforms, computed for all replications at once.
     """
     width = n_belligerents + 2 + n_issues
-    block = np.empty((len(replication_ids), days, width))
+    # single precision halves the memory the block touches; 2**-24 resolution is ample
+    block = np.empty((len(replication_ids), days, width), dtype=np.float32)
     for row, r in enumerate(replication_ids):
-        replication_stream(seed, r).random(out=block[row])
+        replication_stream(seed, r).random(dtype=np.float32, out=block[row])
     b = n_belligerents
     return Noise(
-        attrition=ndtri(block[:, :, :b]),
+        attrition=ndtri(np.clip(block[:, :, :b].astype(float), 2.0**-26, 1.0 - 2.0**-26)),  # no infinite shocks
         battle=block[:, :, b],
         fighting=block[:, :, b + 1],
         breakdown=block[:, :, b + 2 :],

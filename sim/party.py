@@ -89,12 +89,22 @@ class Party(mesa.Agent):
         self.aspiration = np.where(held, aspiration, self.aspiration)
         self.rounds_attended = self.rounds_attended + held
 
-    def state_position(self, held, target, open_, terms) -> None:
-        """On the line from its ideal toward the target, where its utility equals its aspiration."""
+    def state_position(self, held, target, open_, terms, opponent_position) -> None:
+        """On the line from its ideal toward the target, where its utility equals its aspiration.
+
+        The line may run past the target (the last proposal), but on no issue past what
+        the opponent itself asked for: nobody offers more than the other side demands.
+        """
         base = np.where(open_, self.ideal, terms)
         settled_loss = (self.salience * np.abs(base - self.ideal) ** self.rho).sum(axis=-1)
         stated = point_of_utility(
             base, target, self.salience, self.rho, self.aspiration, open_, settled_loss, beyond=True
+        )
+        toward_up = target >= base
+        stated = np.where(
+            toward_up,
+            np.minimum(stated, np.maximum(target, opponent_position)),
+            np.maximum(stated, np.minimum(target, opponent_position)),
         )
         self.position = np.where(held[:, None], stated, self.position)
 

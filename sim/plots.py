@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.store import atomically  # noqa: E402
+
 BAND = (0.25, 0.75)  # inter-quartile band across replications
 
 
@@ -91,32 +93,34 @@ def balance(timeline: pd.DataFrame, parties: dict[str, str], path: Path) -> Path
 def _save(fig, path: Path, tight: bool = True) -> Path:
     if tight:
         fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
+    atomically(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
-    tmp.replace(path)
     return path
 
 
 # -- sweeps --------------------------------------------------------------------------------
 
 
-def _shares(outcomes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _shares(summary: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Share agreed per `keys` and issue, pooled over the other points, with Wilson bands."""
     from sim.outcome import wilson_interval
 
-    g = outcomes.groupby([*keys, "issue"], observed=True)["agreed"].agg(["sum", "size"]).reset_index()
-    g["share"] = g["sum"] / g["size"]
-    g["low"], g["high"] = wilson_interval(g["sum"], g["size"])
+    counts = summary.assign(agreed=(summary["share_agreed"] * summary["replications"]).round())
+    g = counts.groupby([*keys, "issue"], observed=True, sort=False)[["agreed", "replications"]].sum().reset_index()
+    g["share"] = g["agreed"] / g["replications"]
+    g["low"], g["high"] = wilson_interval(g["agreed"], g["replications"])
     return g
 
 
-def share_against(outcomes: pd.DataFrame, key: str, path: Path) -> Path:
+def share_against(summary: pd.DataFrame, key: str, path: Path) -> Path:
     """Share agreed against one swept parameter (pooled over the others), 95% Wilson bands."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    shares = _shares(outcomes, [key])
+    shares = _shares(summary, [key])
     numeric = pd.api.types.is_numeric_dtype(shares[key])
+    if numeric:
+        shares = shares.sort_values(key)
     labels = list(dict.fromkeys(shares[key]))
-    for issue, frame in shares.groupby("issue", observed=True):
+    for issue, frame in shares.groupby("issue", observed=True, sort=False):
         x = frame[key] if numeric else [labels.index(v) for v in frame[key]]
         line = ax.plot(x, frame["share"], marker="o", ms=4, label=str(issue))[0]
         ax.fill_between(x, frame["low"], frame["high"], alpha=0.2, color=line.get_color(), lw=0)
@@ -130,9 +134,9 @@ def share_against(outcomes: pd.DataFrame, key: str, path: Path) -> Path:
     return _save(fig, path)
 
 
-def heatmaps(outcomes: pd.DataFrame, x: str, y: str, path: Path) -> Path:
+def heatmaps(summary: pd.DataFrame, x: str, y: str, path: Path) -> Path:
     """One heatmap per issue: share agreed over two swept parameters."""
-    shares = _shares(outcomes, [x, y])
+    shares = _shares(summary, [x, y])
     issues = list(dict.fromkeys(shares["issue"]))
     fig, axes = _grid(len(issues), width=4.4, height=3.6, sharex=False, layout="constrained")
     for ax, issue in zip(axes, issues):
@@ -152,22 +156,24 @@ def heatmaps(outcomes: pd.DataFrame, x: str, y: str, path: Path) -> Path:
     return _save(fig, path, tight=False)
 
 
-def days_to_agreement(outcomes: pd.DataFrame, key: str | None, path: Path) -> Path:
+def days_to_agreement(days: pd.DataFrame, key: str | None, path: Path) -> Path:
     """Distribution of the day of first agreement per issue (ECDF over agreed replications),
-    one line per value of the first swept parameter."""
-    issues = list(dict.fromkeys(outcomes["issue"]))
-    fig, axes = _grid(len(issues))
-    groups = outcomes.groupby(key, observed=True) if key else [("all points", outcomes)]
+    one line per value of the first swept parameter; `days` holds counts per day."""
+    issues = list(dict.fromkeys(days["issue"])) if len(days) else []
+    fig, axes = _grid(max(len(issues), 1))
+    groups = days.groupby(key, observed=True) if key else [("all points", days)]
     for value, frame in groups:
         for ax, issue in zip(axes, issues):
-            days = np.sort(frame.loc[(frame["issue"] == issue) & frame["agreed"], "day"].to_numpy(dtype=float))
-            if len(days):
-                ax.step(days, np.arange(1, len(days) + 1) / len(days), where="post", label=f"{key}={value}" if key else value)
+            per_day = frame[frame["issue"] == issue].groupby("day")["count"].sum().sort_index()
+            if per_day.sum():
+                ecdf = per_day.cumsum() / per_day.sum()
+                ax.step(per_day.index.astype(float), ecdf, where="post", label=f"{key}={value}" if key else value)
     for ax, issue in zip(axes, issues):
         ax.set_title(str(issue))
         ax.set_xlabel("day of first agreement")
         ax.set_ylim(-0.02, 1.02)
     axes[0].set_ylabel("share of agreed replications")
-    axes[0].legend(fontsize=7)
+    if issues:
+        axes[0].legend(fontsize=7)
     fig.suptitle("Days to agreement (ECDF among replications that agreed)")
     return _save(fig, path)

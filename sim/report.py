@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
-from sim import plots
 from sim.outcome import summarize
-from sim.store import write_csv, write_parquet
+from sim.store import write_csv
 from sim.sweep import DONE, PLAN, overrides_dict, swept_keys
 
 
@@ -30,62 +31,79 @@ def _value(text: str):
     return value if isinstance(value, (int, float, str, bool)) else text
 
 
-def collect(folder: Path) -> tuple[pd.DataFrame, list[str], list[dict], list[list[str]]]:
-    """(all outcomes with parameter columns, swept keys, failed records, missing jobs)."""
+def collect(folder: Path) -> dict:
+    """Stream the finished points of a sweep folder into `outcomes.parquet`, one point at a
+    time, keeping only what the summary and the plots need (memory does not grow with the
+    number of rows). Returns the summary, the day histograms, swept keys, failed, missing."""
     plan = json.loads((folder / PLAN).read_text()) if (folder / PLAN).exists() else None
-    records = {}
-    for marker in sorted(folder.glob(f"*/{DONE}")):
-        records[marker.parent.name] = json.loads(marker.read_text())
+    records = {m.parent.name: json.loads(m.read_text()) for m in sorted(folder.glob(f"*/{DONE}"))}
     jobs = plan["jobs"] if plan else [[f"{k}={v}" for k, v in r["overrides"].items()] for r in records.values()]
     swept = plan["swept"] if plan else swept_keys(jobs)
-    frames, failed = [], []
-    for name, rec in records.items():
-        if rec.get("status") != "ok":
-            failed.append(rec)
-            continue
-        frame = pd.read_parquet(folder / name / "outcomes.parquet")
-        for key in swept:
-            frame.insert(0, key, _value(rec["overrides"].get(key, "")))
-        frame.insert(0, "point", int(rec["job"]))
-        frames.append(frame)
+    ok = sorted((r for r in records.values() if r.get("status") == "ok"), key=lambda r: int(r["job"]))
+    failed = [r for r in records.values() if r.get("status") != "ok"]
     done = {frozenset(r["overrides"].items()) for r in records.values()}
     missing = [job for job in jobs if frozenset(overrides_dict(job).items()) not in done]
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if len(table):
-        table = table.sort_values(["point", "replication", "issue"], kind="stable").reset_index(drop=True)
-    return table, swept, failed, missing
+
+    values = {key: [_value(r["overrides"].get(key, "")) for r in ok] for key in swept}
+    for key, vals in values.items():  # 0 and 0.5 in one column: all floats
+        if any(isinstance(v, float) for v in vals) and all(isinstance(v, (int, float)) for v in vals):
+            values[key] = [float(v) for v in vals]
+
+    summaries, days = [], []
+    target = folder / "outcomes.parquet"
+    aside = target.with_name(f".{target.name}.tmp")
+    writer = None
+    try:
+        for i, rec in enumerate(ok):
+            frame = pd.read_parquet(folder / str(rec["job"]) / "outcomes.parquet")
+            for key in reversed(swept):
+                frame.insert(0, key, values[key][i])
+            frame.insert(0, "point", int(rec["job"]))
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(aside, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            summaries.append(summarize(frame, by=["point", *swept]))
+            agreed = frame[frame["agreed"]]
+            days.append(agreed.groupby(["point", *swept, "issue", "day"], observed=True).size().rename("count").reset_index())
+    finally:
+        if writer is not None:
+            writer.close()
+            aside.replace(target)
+    summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
+    day_counts = pd.concat(days, ignore_index=True) if days else pd.DataFrame()
+    return {"summary": summary, "days": day_counts, "swept": swept, "failed": failed, "missing": missing}
 
 
 def report(folder: Path, quiet: bool = False) -> int:
     folder = Path(folder)
-    outcomes, swept, failed, missing = collect(folder)
-    if len(outcomes):
-        write_parquet(outcomes, folder / "outcomes.parquet")
-        summary = summarize(outcomes, by=["point", *swept])
+    found = collect(folder)
+    summary, swept = found["summary"], found["swept"]
+    if len(summary):
         write_csv(summary, folder / "summary.csv")
-        made = sweep_plots(outcomes, summary, swept, folder)
+        made = sweep_plots(summary, found["days"], swept, folder)
         if not quiet:
             shown = summary.drop(columns=["point"])
             print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
             print(f"\nwritten to {folder}/: outcomes.parquet, summary.csv, " + ", ".join(p.name for p in made))
     elif not quiet:
         print(f"no finished point in {folder}")
-    for rec in failed:
+    for rec in found["failed"]:
         print(f"FAILED point {rec['job']} {rec['overrides']}: {rec.get('error')}", file=sys.stderr)
-    for job in missing:
+    for job in found["missing"]:
         print(f"MISSING point {' '.join(job)} (not run, or killed before it finished)", file=sys.stderr)
-    return 1 if failed or missing else 0
+    return 1 if found["failed"] or found["missing"] else 0
 
 
-def sweep_plots(outcomes: pd.DataFrame, summary: pd.DataFrame, swept: list[str], folder: Path) -> list[Path]:
-    made = []
-    numeric = [k for k in swept if pd.api.types.is_numeric_dtype(outcomes[k])]
-    for key in swept:
-        made.append(plots.share_against(outcomes, key, folder / f"share_vs_{key}.png"))
+def sweep_plots(summary: pd.DataFrame, days: pd.DataFrame, swept: list[str], folder: Path) -> list[Path]:
+    from sim import plots  # matplotlib only when plotting
+
+    made = [plots.share_against(summary, key, folder / f"share_vs_{key}.png") for key in swept]
     if len(swept) >= 2:
+        numeric = [k for k in swept if pd.api.types.is_numeric_dtype(summary[k])]
         pair = (numeric + [k for k in swept if k not in numeric])[:2]
-        made.append(plots.heatmaps(outcomes, pair[0], pair[1], folder / "heatmap.png"))
-    made.append(plots.days_to_agreement(outcomes, swept[0] if swept else None, folder / "days_to_agreement.png"))
+        made.append(plots.heatmaps(summary, pair[0], pair[1], folder / "heatmap.png"))
+    made.append(plots.days_to_agreement(days, swept[0] if swept else None, folder / "days_to_agreement.png"))
     return made
 
 

@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 
-def _aside(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    path = Path(path)
+    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(aside)
+    os.replace(aside, path)  # atomic on POSIX: readers see the old file or the new one
+    return path
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
-    path = Path(path)
-    tmp = _aside(path)
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-    return path
-
-
-def write_text(text: str, path: Path) -> Path:
-    path = Path(path)
-    tmp = _aside(path)
-    tmp.write_text(text)
-    os.replace(tmp, path)
-    return path
+    return atomically(path, lambda p: frame.to_parquet(p, index=False))
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    path = Path(path)
-    tmp = _aside(path)
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, path)
-    return path
+    return atomically(path, lambda p: frame.to_csv(p, index=False))
+
+
+def write_text(text: str, path: Path) -> Path:
+    return atomically(path, lambda p: p.write_text(text))

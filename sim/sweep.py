@@ -130,6 +130,12 @@ class SweepCallback(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from sim.report import report
 
-        code = report(Path(config.hydra.sweep.dir))
+        try:
+            code = report(Path(config.hydra.sweep.dir))
+        except Exception:  # noqa: BLE001 - Hydra would turn it into a warning and exit 0
+            traceback.print_exc()
+            print("negsim: error: aggregating the sweep failed; the points' results are in their folders; "
+                  "rerun `negsim-report <folder>` after fixing", file=sys.stderr)
+            code = 1
         if code:
             sys.exit(code)
