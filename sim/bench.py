@@ -1,4 +1,4 @@
-"""Benchmark: `python -m sim.bench [--quick] [--no-sweep]`.
+"""Benchmark: `python -m sim.bench [--quick] [--no-sweep] [--studies]`.
 
 Prints, for the default scenario with outcome tables only (no rounds or timeline):
 replications per second of the lockstep run at R = 1, 100, 1,000 and 10,000 (median,
@@ -104,14 +104,37 @@ def sweep(launcher: str, points: int, replications: int, workers: int) -> dict:
     return {"wall": wall, "simulation": sim_seconds, "peak_mb": peak_mb}
 
 
+def studies() -> None:
+    """Wall time of every named study with the basic and the joblib launcher."""
+    names = sorted(p.stem for p in (CONF.parent / "experiments").glob("*.yaml"))
+    print(f"{'study':<24} {'points':>6} {'basic s':>8} {'joblib s':>9} {'ratio':>6}")
+    for name in names:
+        walls = {}
+        for launcher in ("basic", "joblib"):
+            folder = Path(tempfile.mkdtemp(prefix=f"study-{name}-"))
+            cmd = [sys.executable, "-m", "sim", f"experiment={name}", f"hydra.sweep.dir={folder}"]
+            if launcher == "joblib":
+                cmd.append("hydra/launcher=joblib")
+            t = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, text=True, check=True)
+            walls[launcher] = time.perf_counter() - t
+            points = len(list(folder.glob("*/done.json")))
+            shutil.rmtree(folder, ignore_errors=True)
+        print(f"{name:<24} {points:>6} {walls['basic']:>8.1f} {walls['joblib']:>9.1f} {walls['basic'] / walls['joblib']:>6.2f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
     parser.add_argument("--no-sweep", action="store_true", help="skip the launcher sweeps")
     parser.add_argument("--loop-cap", type=int, default=1000, help="at most this many single runs per loop timing")
     parser.add_argument("--heavy", type=int, default=10_000, help="replications per point of the second sweep")
+    parser.add_argument("--studies", action="store_true", help="only time the named studies, both launchers")
     args = parser.parse_args(argv)
     register()
+    if args.studies:
+        studies()
+        return
     repeats = 3 if args.quick else 7
     cores = os.cpu_count()
     print(f"negsim benchmark: default scenario ({config(1).scenario.days} days), outcome tables only; {cores} cores")

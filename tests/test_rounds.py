@@ -1,0 +1,119 @@
+"""Formats, packages, requests, guarantors, leverage and breakdown: MODEL.md sections 2-6."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from omegaconf import open_dict
+
+from conftest import make_cfg
+from sim import simulate
+from sim.config import PartyConfig, TacticConfig
+from sim.proposal import tilt
+from sim.tactic import Reciprocal, TacticState
+
+
+def agreed_rows(res) -> pd.DataFrame:
+    return res.rounds[res.rounds["agreed"]].drop_duplicates(["replication", "round", "issue"])
+
+
+def test_a_format_settles_only_issues_within_its_reach():
+    cfg = make_cfg("replications=100")
+    res = simulate(cfg)
+    reach = {f: spec.max_salience for f, spec in cfg.mediator.formats.items()}
+    top = {i: max(p.salience[i] for p in cfg.scenario.parties.values()) for i in cfg.scenario.issues}
+    rows = agreed_rows(res)
+    assert len(rows) > 0
+    assert all(top[str(i)] <= reach[str(f)] for i, f in zip(rows["issue"], rows["format"]))
+
+
+def test_package_items_are_agreed_together_and_only_by_leaders():
+    cfg = make_cfg("replications=100", "scenario.parties.russia.format_conditions.leaders=1.0")
+    res = simulate(cfg)
+    package = [i for i, spec in cfg.scenario.issues.items() if spec.protocol == "package"]
+    rows = agreed_rows(res)
+    in_pkg = rows[rows["issue"].isin(package)]
+    assert len(in_pkg) > 0
+    assert (in_pkg["format"] == "leaders").all()
+    per_round = in_pkg.groupby(["replication", "round"])["issue"].nunique()
+    assert (per_round == len(package)).all()
+
+
+def test_a_request_is_granted_only_if_every_party_attends():
+    refused = simulate(make_cfg("replications=20"))
+    first = refused.rounds[refused.rounds["round"] == 1]
+    assert (first["format"] == "delegation").all()
+    granted = simulate(make_cfg("replications=20", "scenario.parties.russia.format_conditions.leaders=1.0"))
+    first = granted.rounds[granted.rounds["round"] == 1]
+    assert (first["format"] == "leaders").all()
+
+
+def guarantor_cfg():
+    """The symmetric dyad plus an obstinate guarantor on side A that does not fight."""
+    cfg = make_cfg("scenario=symmetric_dyad", "replications=30")
+    with open_dict(cfg):
+        cfg.scenario.parties.c = PartyConfig(
+            side="A", belligerent=False, ideal={"border": 1.0}, salience={"border": 1.0},
+            tactic=TacticConfig(name="faratin", beta=0.05, deadline=50),
+        )
+    return cfg
+
+
+def test_a_guarantor_must_accept_the_terms_that_concern_it():
+    res = simulate(guarantor_cfg())
+    rows = res.rounds[res.rounds["on_table"]]
+    # the obstinate guarantor says no in every round, so nothing is ever agreed ...
+    assert not rows.loc[rows["party"] == "c", "answer"].astype(bool).any()
+    assert not res.outcomes["agreed"].any()
+    # ... while without it the two belligerents agree
+    assert simulate(make_cfg("scenario=symmetric_dyad", "replications=30")).outcomes["agreed"].all()
+
+
+def test_pressure_lowers_the_pressed_partys_war_value():
+    plain = simulate(make_cfg("replications=30"))
+    pressed = simulate(make_cfg("replications=30", "+mediator.pressure.russia=0.003"))
+    v = lambda r: r.rounds[(r.rounds["party"] == "russia") & (r.rounds["round"] == 1)]["war_value"].to_numpy()  # noqa: E731
+    assert np.allclose(v(plain) - v(pressed), 0.003 * make_cfg().scenario.parties.russia.horizon)
+
+
+def test_a_guarantee_makes_its_term_more_acceptable():
+    base = ["replications=100", "record.timeline=false"]
+    plain = simulate(make_cfg(*base, "scenario.parties.russia.format_conditions.leaders=1.0"))
+    backed = simulate(make_cfg(*base, "scenario.parties.russia.format_conditions.leaders=1.0",
+                               "+mediator.guarantees.ukraine={neutrality: 0.3}"))
+
+    def yes_rate(res):
+        r = res.rounds
+        return r.loc[(r["party"] == "ukraine") & (r["issue"] == "neutrality") & r["on_table"], "answer"].astype(bool).mean()
+
+    assert yes_rate(backed) > yes_rate(plain)
+
+
+def test_an_item_that_always_breaks_down_never_holds_and_reopens():
+    res = simulate(make_cfg("replications=50", "scenario.issues.corridors.breakdown=1.0"))
+    corridors = res.outcomes[res.outcomes["issue"] == "corridors"].set_index("replication")
+    # a world where everything is settled is frozen (its war is over); elsewhere it collapses
+    over = res.outcomes.groupby("replication")["held"].all()
+    assert corridors["agreed"].all()
+    assert not corridors.loc[~over, "held"].any()
+    assert (corridors.loc[~over, "breakdowns"] == corridors.loc[~over, "times_agreed"]).all()
+    assert (corridors["times_agreed"] > 1).any()  # agreed again after collapsing
+
+
+def test_reciprocal_concedes_what_the_opponent_conceded():
+    tactic = Reciprocal(TacticConfig(name="reciprocal", first_step=0.05))
+    state = lambda r, last, o_last, o_before: TacticState(  # noqa: E731
+        round_index=np.array([r]), war_value=np.array([0.2]), last=np.array([last]),
+        opponent_last=np.array([o_last]), opponent_before=np.array([o_before]), opponent_war_value=np.array([0.2]),
+    )
+    assert tactic.aspiration(state(0, 1.0, 1.0, 1.0))[0] == 1.0 - 0.05
+    assert np.isclose(tactic.aspiration(state(3, 0.8, 0.7, 0.75))[0], 0.8 - 0.05)
+    assert tactic.aspiration(state(3, 0.8, 0.76, 0.75))[0] == 0.8  # no concession for a retreat
+    assert tactic.aspiration(state(3, 0.25, 0.1, 0.5))[0] == 0.2  # never below the war value
+
+
+def test_bias_moves_terms_toward_the_favoured_party_by_its_share():
+    terms, ours, theirs = np.array([[0.5]]), np.array([[0.9]]), np.array([[0.1]])
+    assert np.isclose(tilt(terms, ours, theirs, 0.25)[0, 0], 0.5 + 0.25 * 0.4)
+    assert np.isclose(tilt(terms, ours, theirs, -0.5)[0, 0], 0.5 - 0.5 * 0.4)
+    assert tilt(terms, ours, theirs, 1.0)[0, 0] == 0.9
