@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
     parser.add_argument("--no-sweep", action="store_true", help="skip the launcher sweeps")
     parser.add_argument("--loop-cap", type=int, default=1000, help="at most this many single runs per loop timing")
-    parser.add_argument("--heavy", type=int, default=10_000, help="replications per point of the second sweep")
+    parser.add_argument("--heavy", type=int, default=50_000, help="replications per point of the second sweep")
     parser.add_argument("--studies", action="store_true", help="only time the named studies, both launchers")
     args = parser.parse_args(argv)
     register()
