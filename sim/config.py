@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 FORMATS = ("delegation", "ministers", "leaders")
 PROTOCOLS = ("issue_by_issue", "package")
@@ -274,7 +274,3 @@ def validate(cfg: Config) -> Config:
     _unit("war.learning_rate", war.learning_rate)
     _nonneg("war.pause_horizon", war.pause_horizon)
     return cfg
-
-
-def as_dict(cfg: Config) -> DictConfig:
-    return OmegaConf.structured(cfg)

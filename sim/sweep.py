@@ -68,8 +68,9 @@ def run_job(cfg: DictConfig, run_point) -> dict[str, Any]:
         if old.get("hash") == digest and old.get("status") == "ok":
             _progress(sweep_dir, f"point {hc.job.num} already complete, skipped")
             return old
-    for stale in out.glob(".*.tmp"):  # left by a job killed mid-write
-        stale.unlink()
+    # results of another config, an old error, or files a killed job was writing
+    for stale in [marker, out / "error.txt", *out.glob(".*.tmp")]:
+        stale.unlink(missing_ok=True)
     record = {"job": hc.job.num, "overrides": overrides_dict(list(hc.overrides.task)), "hash": digest}
     started = time.perf_counter()
     try:
