@@ -1,6 +1,6 @@
 """negsim: an agent-based simulation of negotiations while a war goes on."""
 
 from sim.config import Config, ConfigError
-from sim.simulate import simulate
+from sim.ensemble import simulate
 
 __all__ = ["Config", "ConfigError", "simulate"]

@@ -25,7 +25,7 @@ from hydra import compose, initialize_config_dir
 
 from sim.cli import CONF
 from sim.config import register, to_config, validate
-from sim.simulate import simulate
+from sim.ensemble import simulate
 
 SIZES = (1, 100, 1_000, 10_000)
 

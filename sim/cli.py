@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError, register, to_config, validate
 from sim.outcome import summarize
-from sim.simulate import simulate
+from sim.ensemble import simulate
 from sim.store import write_parquet, write_text
 from sim.sweep import run_job
 
@@ -38,7 +38,7 @@ def run_point(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
     config = validate(to_config(cfg))  # ConfigError before any simulation
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    result = simulate(config)
+    result = simulate(config, progress=True)
     elapsed = time.perf_counter() - started
     write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml")
     files = [out / "config.yaml"]

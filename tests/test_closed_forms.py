@@ -15,7 +15,7 @@ from hydra import compose, initialize_config_dir
 
 from sim.config import TacticConfig, register
 from sim.proposal import Table, kalai, nash
-from sim.simulate import simulate
+from sim.ensemble import simulate
 from sim.tactic import (
     Faratin,
     Rubinstein,

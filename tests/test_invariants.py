@@ -18,7 +18,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.config import register
-from sim.simulate import simulate
+from sim.ensemble import simulate
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 register()
@@ -171,3 +171,14 @@ def test_same_seed_same_tables_other_seed_different(overrides):
     common = a.index.intersection(b.index)
     differs = (a.loc[common] != b.loc[common]).groupby(level="replication").any()
     assert differs.mean() > 0.9
+
+
+def test_blocks_give_exactly_the_tables_of_one_ensemble(monkeypatch):
+    import sim.ensemble as run
+
+    cfg = make_cfg("replications=23")
+    whole = run.simulate(cfg)
+    monkeypatch.setattr(run, "BLOCK", 7)
+    blocks = run.simulate(cfg)
+    for name in ("outcomes", "rounds", "timeline"):
+        pd.testing.assert_frame_equal(getattr(whole, name), getattr(blocks, name), check_exact=True)
