@@ -15,8 +15,9 @@ import hydra
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import MissingConfigException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sim.config import ConfigError, register, to_config, validate
 from sim.outcome import summarize
@@ -112,17 +113,63 @@ def one_line(err: Exception) -> str:
     return f"{key}: {msg}" if key else msg
 
 
+def _split_argv(argv: list[str]) -> tuple[list[str], list[str], bool] | None:
+    """(overrides, extra config dirs, multirun) from the command line; None when it holds
+    a Hydra flag the check does not follow (--help, --cfg, ...): Hydra answers those."""
+    overrides, dirs, multirun, i = [], [], False, 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("-m", "--multirun"):
+            multirun = True
+        elif arg in ("-cd", "--config-dir"):
+            if i + 1 == len(argv):
+                return None
+            dirs.append(argv[i + 1])
+            i += 1
+        elif arg.startswith("--config-dir="):
+            dirs.append(arg.split("=", 1)[1])
+        elif arg.startswith("-"):
+            return None
+        else:
+            overrides.append(arg)
+        i += 1
+    return overrides, dirs, multirun
+
+
 def precheck(argv: list[str]) -> None:
-    """Compose and validate a single run's config up front, so that any bad value (a type
-    OmegaConf rejects or a range `validate` rejects) is reported on one line, not
-    Hydra's multi-line report. Sweeps and Hydra's own flags go straight to Hydra."""
-    if any(a.startswith("-") for a in argv):
+    """Compose the config up front, so that a bad value is reported on one line instead of
+    Hydra's multi-line report: every value a sweep takes must compose (types), and a single
+    run must also pass `validate` (ranges, names). A sweep point whose value composes but is
+    out of range is left to run and fail on its own, recorded in the sweep folder."""
+    split = _split_argv(argv)
+    if split is None:
         return
+    overrides, dirs, multirun = split
+    if dirs:
+        paths = ", ".join(f"file://{Path(d).resolve()}" for d in dirs)
+        overrides = [*overrides, f"hydra.searchpath=[{paths}]"]
+    parser = OverridesParser.create()
     try:
         with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-            cfg = compose("config", overrides=argv)
+            parsed = parser.parse_overrides(overrides)
+            sweeps = {o.get_key_element(): list(o.sweep_string_iterator()) for o in parsed if o.is_sweep_override()}
+            fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
+            first = [f"{k}={v[0]}" for k, v in sweeps.items()]
+            cfg = compose("config", overrides=fixed + first, return_hydra_config=True)
+            params = OmegaConf.select(cfg, "hydra.sweeper.params") or {}
+            sweeps |= {k: list(o.sweep_string_iterator()) for k, v in params.items()
+                       for o in parser.parse_overrides([f"{k}={v}"]) if o.is_sweep_override()}
+            sweeping = multirun or cfg.hydra.mode == RunMode.MULTIRUN
+            for key, values in sweeps.items():  # each value once, the other sweeps at their first
+                others = [x for x in first if not x.startswith(f"{key}=")]
+                for value in values:
+                    compose("config", overrides=fixed + others + [f"{key}={value}"])
     except Exception as err:  # noqa: BLE001 - every composition error becomes one line
         fail(one_line(err))
+    if sweeping:
+        return
+    with open_dict(cfg):
+        del cfg["hydra"]
     try:
         validate(to_config(cfg))
     except ConfigError as err:

@@ -9,6 +9,7 @@ names and raises `ConfigError` with one line naming the key and what is allowed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -176,9 +177,15 @@ def validate(cfg: Config) -> Config:
     from sim.proposal import RULES
     from sim.tactic import TACTICS
 
+    if cfg.seed < 0:
+        _fail("seed", cfg.seed, "allowed: an integer >= 0")
     if cfg.replications < 1:
         _fail("replications", cfg.replications, "allowed: an integer >= 1")
     sc = cfg.scenario
+    try:
+        date.fromisoformat(sc.start_date)
+    except ValueError:
+        _fail("scenario.start_date", sc.start_date, "allowed: a date as YYYY-MM-DD")
     if sc.days < 1:
         _fail("scenario.days", sc.days, "allowed: an integer >= 1")
     if not sc.issues:
@@ -231,6 +238,9 @@ def validate(cfg: Config) -> Config:
         for fmt, gap in party.format_conditions.items():
             _choice(f"{key}.format_conditions.{fmt}", fmt, FORMATS, "format")
             _unit(f"{key}.format_conditions.{fmt}", gap)
+    for issue in issues:
+        if not any(p.salience.get(issue, 0.0) > 0 for p in sc.parties.values()):
+            _fail(f"scenario.issues.{issue}", issue, "allowed: an issue some party gives salience > 0")
     if sides != set(SIDES):
         _fail("scenario.parties.*.side", sorted(sides), "allowed: belligerent parties on both sides A and B")
 

@@ -86,10 +86,13 @@ class Mediator(mesa.Agent):
             if party.asks_for:
                 asked = self.formats.level(party.asks_for)
                 level = np.where(attends[asked] & (asked > level), asked, level)
-        ok = attends[level, np.arange(m.replications)]
-        while not ok.all() and (level > 0).any():
-            level = np.where(ok, level, np.maximum(level - 1, 0))
-            ok = attends[level, np.arange(m.replications)]
+        worlds = np.arange(m.replications)
+        ok = attends[level, worlds]
+        lower = ~ok & (level > 0)
+        while lower.any():  # step refused worlds down until every party attends, or none is left
+            level = np.where(lower, level - 1, level)
+            ok = attends[level, worlds]
+            lower = ~ok & (level > 0)
         return level, held & ok
 
     def hold_round(self, calendar_level: int | None) -> None:
@@ -127,10 +130,11 @@ class Mediator(mesa.Agent):
         m = self.model
         values = {p: p.war_value() for p in m.parties}
         new = {p: p.next_aspiration(values[p], m.opponent(p), values[m.opponent(p)]) for p in m.parties}
-        asked = {p: m.opponent(p).position.copy() for p in m.parties}  # before anyone restates
         for p in m.parties:
             p.attend(held, new[p])
-            p.state_position(held, m.target[p.side], open_, m.terms, asked[p])
+        wanted = {p: p.position_at_aspiration(m.target[p.side], open_, m.terms) for p in m.parties}
+        for p in m.parties:  # nobody offers more than the other side now asks
+            p.state_position(held, wanted[p], m.target[p.side], wanted[m.opponent(p)])
         return values
 
     def propose(self, values: dict, open_) -> np.ndarray:

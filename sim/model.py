@@ -114,7 +114,7 @@ class NegotiationModel(mesa.Model):
 
     def step(self) -> None:
         day = int(self.time) - 1  # the step at time t closes day t - 1
-        self.mediator.apply_leverage(day + 1)
+        self.mediator.apply_leverage(day)
         wc = self.war_cfg
         shock, battle, fighting, collapse = self.noise.day(day)
         intensity = np.where(self.done, 0.0, fighting_intensity(self.in_force, self.terms, self.issues.stops_fighting))
@@ -133,6 +133,7 @@ class NegotiationModel(mesa.Model):
             party.belief = war.learn(party.belief, signal, happened, wc.learning_rate)
         self.fighting_days += intensity
 
+        self.mediator.apply_leverage(day + 1)  # in effect for tomorrow's round
         broke = self.in_force & (collapse < self.issues.breakdown) & ~self.done[:, None]
         self.breakdowns += broke
         self.in_force &= ~broke

@@ -125,10 +125,12 @@ def timeline_table(model) -> pd.DataFrame:
     ids = model.replication_ids
     T, R = len(model.timeline), len(ids)
     stack = {k: np.stack([row[k] for row in model.timeline]) for k in model.timeline[0]}
+    start = np.datetime64(model.cfg.scenario.start_date, "D")
     df = pd.DataFrame(
         {
             "replication": np.tile(ids, T),
             "day": np.repeat(stack["day"], R),
+            "date": np.repeat(start + stack["day"].astype("timedelta64[D]"), R),
             "balance": stack["balance"].ravel(),
             "intensity": stack["intensity"].ravel(),
         }
@@ -155,13 +157,14 @@ def wilson_interval(successes, n, z: float = 1.959964):
         p = successes / n
         centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half, centre + half
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def summarize(outcomes: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
     """Per issue (and per `by` columns): share agreed with its 95% interval, median day and
     terms of first agreement, and the share still in force at the end."""
     keys = [*(by or []), "issue"]
+    outcomes = outcomes.assign(day=outcomes["day"].astype(float))  # NaN, not <NA>, where none agreed
     g = outcomes.groupby(keys, observed=True, sort=False)
     table = g.agg(
         replications=("agreed", "size"),

@@ -89,22 +89,22 @@ class Party(mesa.Agent):
         self.aspiration = np.where(held, aspiration, self.aspiration)
         self.rounds_attended = self.rounds_attended + held
 
-    def state_position(self, held, target, open_, terms, opponent_position) -> None:
-        """On the line from its ideal toward the target, where its utility equals its aspiration.
-
-        The line may run past the target (the last proposal), but on no issue past what
-        the opponent itself asked for: nobody offers more than the other side demands.
-        """
+    def position_at_aspiration(self, target, open_, terms) -> np.ndarray:
+        """On the line from its ideal toward the target, where its utility equals its
+        aspiration; past the target (the last proposal) if the aspiration is lower."""
         base = np.where(open_, self.ideal, terms)
         settled_loss = (self.salience * np.abs(base - self.ideal) ** self.rho).sum(axis=-1)
-        stated = point_of_utility(
+        return point_of_utility(
             base, target, self.salience, self.rho, self.aspiration, open_, settled_loss, beyond=True
         )
-        toward_up = target >= base
+
+    def state_position(self, held, wanted, target, opponent_wants) -> None:
+        """State `wanted`, but on no issue past the target and what the opponent asks."""
+        toward_up = target >= self.ideal
         stated = np.where(
             toward_up,
-            np.minimum(stated, np.maximum(target, opponent_position)),
-            np.maximum(stated, np.minimum(target, opponent_position)),
+            np.minimum(wanted, np.maximum(target, opponent_wants)),
+            np.maximum(wanted, np.minimum(target, opponent_wants)),
         )
         self.position = np.where(held[:, None], stated, self.position)
 
@@ -139,7 +139,8 @@ class Party(mesa.Agent):
         gain = w * (issue_utility(proposal, x, rho) - issue_utility(self.position, x, rho))
         margin = gain + self.agreement_value(proposal, shift_against)
         stated = self.utility(self.position)
-        need = np.maximum(self.aspiration, value) - stated  # margin that reaches A and V
+        # margin that reaches A and V; the tolerance forgives rounding when terms sit exactly there
+        need = np.maximum(self.aspiration, value) - stated - 1e-12
         single = margin >= need[:, None]
         pkg = np.where(on_table & issues.package, margin, 0.0).sum(axis=-1)
         return np.where(issues.package, (pkg >= need)[:, None], single)

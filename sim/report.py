@@ -39,9 +39,12 @@ def collect(folder: Path) -> dict:
     records = {m.parent.name: json.loads(m.read_text()) for m in sorted(folder.glob(f"*/{DONE}"))}
     jobs = plan["jobs"] if plan else [[f"{k}={v}" for k, v in r["overrides"].items()] for r in records.values()]
     swept = plan["swept"] if plan else swept_keys(jobs)
-    ok = sorted((r for r in records.values() if r.get("status") == "ok"), key=lambda r: int(r["job"]))
+    def complete(name, r):
+        return r.get("status") == "ok" and (folder / name / "outcomes.parquet").exists()
+
+    ok = sorted((r for n, r in records.items() if complete(n, r)), key=lambda r: int(r["job"]))
     failed = [r for r in records.values() if r.get("status") != "ok"]
-    done = {frozenset(r["overrides"].items()) for r in records.values()}
+    done = {frozenset(r["overrides"].items()) for n, r in records.items() if complete(n, r) or r in failed}
     missing = [job for job in jobs if frozenset(overrides_dict(job).items()) not in done]
 
     values = {key: [_value(r["overrides"].get(key, "")) for r in ok] for key in swept}
@@ -52,24 +55,33 @@ def collect(folder: Path) -> dict:
     summaries, days = [], []
     target = folder / "outcomes.parquet"
     aside = target.with_name(f".{target.name}.tmp")
-    writer = None
-    try:
-        for i, rec in enumerate(ok):
-            frame = pd.read_parquet(folder / str(rec["job"]) / "outcomes.parquet")
-            for key in reversed(swept):
-                frame.insert(0, key, values[key][i])
-            frame.insert(0, "point", int(rec["job"]))
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if writer is None:
-                writer = pq.ParquetWriter(aside, table.schema)
-            writer.write_table(table.cast(writer.schema))
-            summaries.append(summarize(frame, by=["point", *swept]))
-            agreed = frame[frame["agreed"]]
-            days.append(agreed.groupby(["point", *swept, "issue", "day"], observed=True).size().rename("count").reset_index())
-    finally:
-        if writer is not None:
-            writer.close()
-            aside.replace(target)
+    files = [folder / str(rec["job"]) / "outcomes.parquet" for rec in ok]
+    if ok:
+        # points may differ in columns (a sweep over scenarios with other parties): the
+        # union of their schemas, with nulls where a point has no such column
+        frames_schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+        params = [pa.field("point", pa.int64())] + [
+            pa.field(k, pa.Table.from_pydict({k: values[k]}).schema.field(k).type) for k in swept
+        ]
+        schema = pa.schema(params + [f for f in frames_schema if f.name not in swept])
+        with pq.ParquetWriter(aside, schema) as writer:
+            for i, (rec, path) in enumerate(zip(ok, files)):
+                frame = pd.read_parquet(path)
+                for key in reversed(swept):
+                    frame.insert(0, key, values[key][i])
+                frame.insert(0, "point", int(rec["job"]))
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                columns = [
+                    table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(len(table), f.type)
+                    for f in schema
+                ]
+                writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+                summaries.append(summarize(frame, by=["point", *swept]))
+                agreed = frame[frame["agreed"]]
+                counts = agreed.groupby(["point", *swept, "issue"], observed=True)["day"].value_counts()
+                days.append(counts.rename("count").reset_index())
+        aside.replace(target)  # only a complete table replaces the last one
+    aside.unlink(missing_ok=True)
     summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
     day_counts = pd.concat(days, ignore_index=True) if days else pd.DataFrame()
     return {"summary": summary, "days": day_counts, "swept": swept, "failed": failed, "missing": missing}

@@ -65,7 +65,7 @@ def run_job(cfg: DictConfig, run_point) -> dict[str, Any]:
     marker = out / DONE
     if marker.exists():
         old = json.loads(marker.read_text())
-        if old.get("hash") == digest and old.get("status") == "ok":
+        if old.get("hash") == digest and old.get("status") == "ok" and (out / "outcomes.parquet").exists():
             _progress(sweep_dir, f"point {hc.job.num} already complete, skipped")
             return old
     # results of another config, an old error, or files a killed job was writing

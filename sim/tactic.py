@@ -87,8 +87,8 @@ class Rubinstein(Tactic):
     """Stationary equilibrium demand: V plus the first proposer's share of the surplus.
 
     Side A plays the first proposer. Complete information: it knows the opponent's war
-    value and discount factor (taken equal to its own unless the opponent also plays
-    Rubinstein, which the model wires in through `opponent_discount`).
+    value and discount factor (the model passes the opponent's `tactic.discount` in as
+    `opponent_discount`, whatever tactic the opponent plays).
     """
 
     name = "rubinstein"

@@ -9,7 +9,10 @@ import sys
 import pytest
 
 from conftest import CONF, ROOT, make_cfg
+from omegaconf import open_dict
+
 from sim import ConfigError, simulate
+from sim.config import IssueConfig
 
 GROUPS = {g: sorted(p.stem for p in (CONF / g).glob("*.yaml")) for g in ("scenario", "mediator", "war")}
 
@@ -50,7 +53,37 @@ BAD = [
     ("replications=0", ["replications", ">= 1"]),
     ("replications=many", ["replications", "Integer"]),
     ("scenario=atlantis", ["scenario/atlantis", "russia_ukraine_2022, symmetric_dyad"]),
+    ("seed=-1", ["seed", ">= 0"]),
+    ("scenario.start_date=2022-02-30", ["scenario.start_date", "YYYY-MM-DD"]),
 ]
+
+
+SWEEPS_AND_FOLDERS = [
+    # a type error anywhere in a sweep's values, or with a folder of one's own, is one line too
+    (["-m", "mediator.bias=-0.5,0", "replications=abc"], ["replications", "Integer"]),
+    (["-m", "mediator.bias=-0.5,lots"], ["mediator.bias", "Float"]),
+    (["experiment=ceasefire_commitment", "scenario.parties.russia.optimism=x"], ["scenario.parties.russia.optimism"]),
+    (["--config-dir", str(ROOT / "conf"), "replications=abc"], ["replications", "Integer"]),
+]
+
+
+@pytest.mark.parametrize("args,words", SWEEPS_AND_FOLDERS, ids=[" ".join(a) for a, _ in SWEEPS_AND_FOLDERS])
+def test_sweeps_and_config_dirs_get_the_one_line_too(args, words):
+    proc = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("negsim: error:"), proc.stderr
+    assert all(w in lines[0] for w in words)
+
+
+def test_an_issue_no_party_cares_about_is_refused():
+    cfg = make_cfg("scenario=symmetric_dyad")
+    with open_dict(cfg):
+        cfg.scenario.issues.water = IssueConfig(poles=["upstream", "downstream"])
+        for party in cfg.scenario.parties.values():
+            party.ideal.water = 0.5
+    with pytest.raises(ConfigError, match=r"scenario.issues.water.*salience > 0"):
+        simulate(cfg)
 
 
 @pytest.mark.parametrize("override,words", BAD, ids=[b[0] for b in BAD])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import numpy as np
 import pandas as pd
 from omegaconf import open_dict
@@ -117,3 +119,62 @@ def test_bias_moves_terms_toward_the_favoured_party_by_its_share():
     assert np.isclose(tilt(terms, ours, theirs, 0.25)[0, 0], 0.5 + 0.25 * 0.4)
     assert np.isclose(tilt(terms, ours, theirs, -0.5)[0, 0], 0.5 - 0.5 * 0.4)
     assert tilt(terms, ours, theirs, 1.0)[0, 0] == 0.9
+
+
+def test_format_choice_ends_when_worlds_differ_and_each_world_is_its_own():
+    # Some worlds are refused the delegation format while others attend ministers: the
+    # choice must settle per world (it once looped forever) and not depend on the others.
+    overrides = [
+        "scenario.calendar=[{day: 4, format: ministers}, {day: 7, format: ministers}, {day: 11, format: ministers}]",
+        "scenario.policy.escalate_after=0", "+scenario.parties.russia.format_conditions.delegation=0.7",
+        "scenario.parties.russia.format_conditions.leaders=0.7",
+    ]
+    def too_long(*_):
+        raise TimeoutError("the format choice does not end")
+
+    signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(60)
+    try:
+        ensemble = simulate(make_cfg("replications=40", *overrides))
+    finally:
+        signal.alarm(0)
+    for r in (0, 3, 17):
+        alone = simulate(make_cfg("replications=40", *overrides), replication_ids=[r])
+        mine = ensemble.outcomes[ensemble.outcomes["replication"] == r].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone.outcomes, mine)
+
+
+def test_pressure_is_paid_from_its_first_day_on():
+    # no rounds, so the war is fought at full intensity every day
+    base = ["scenario=symmetric_dyad", "replications=5", "scenario.calendar=[]", "scenario.policy.interval=0"]
+    plain = simulate(make_cfg(*base)).timeline
+    pressed = simulate(make_cfg(*base, "+mediator.pressure.a=0.01", "mediator.leverage_from_day=10")).timeline
+    extra = (pressed["cost_a"] - plain["cost_a"]).to_numpy()
+    # the timeline row of day d holds the costs of days 0..d-1
+    expected = 0.01 * np.maximum(plain["day"].to_numpy() - 10, 0)
+    assert np.allclose(extra, expected)
+    assert np.allclose(pressed["cost_b"], plain["cost_b"])
+
+
+def test_war_value_in_the_rounds_table_is_fearons_formula_on_that_days_beliefs():
+    cfg = make_cfg("scenario=symmetric_dyad", "replications=30", "scenario.parties.a.optimism=0.2")
+    res = simulate(cfg)
+    rows = res.rounds.merge(res.timeline, on=["replication", "day"])
+    for name, p in cfg.scenario.parties.items():
+        mine = rows[rows["party"] == name]
+        # one issue, ideals at 1 and 0: U(own terms) = 1, U(their terms) = 0
+        expected = mine[f"belief_{name}"] * 1.0 + (1 - mine[f"belief_{name}"]) * 0.0 - p.cost * p.horizon
+        assert np.allclose(mine["war_value"], expected)
+
+
+def test_a_rubinstein_pair_agrees_at_once_on_the_equilibrium_split_of_the_surplus():
+    d_a, d_b = 0.9, 0.8
+    res = simulate(make_cfg("scenario=symmetric_dyad", "replications=100",
+                            f"scenario.parties.a.tactic={{name: rubinstein, discount: {d_a}}}",
+                            f"scenario.parties.b.tactic={{name: rubinstein, discount: {d_b}}}"))
+    out = res.outcomes.set_index("replication")
+    assert (out["round"] == 2).all()  # the first round whose format covers the issue
+    v = res.rounds[res.rounds["round"] == 2].pivot(index="replication", columns="party", values="war_value")
+    share = (1 - d_b) / (1 - d_a * d_b)  # side A proposes first
+    expected = v["a"] + share * (1 - v["a"] - v["b"])
+    assert np.allclose(out.loc[v.index, "terms"], expected)

@@ -140,3 +140,20 @@ def test_ray_launcher_gives_the_same_tables(tmp_path):
     b = pd.read_parquet(ray / "outcomes.parquet").drop(columns="point")
     keys = ["mediator.bias", "scenario.parties.russia.optimism", "replication", "issue"]
     pd.testing.assert_frame_equal(a.sort_values(keys).reset_index(drop=True), b.sort_values(keys).reset_index(drop=True))
+
+
+def test_a_sweep_over_scenarios_with_other_parties_aggregates(tmp_path):
+    proc = negsim("-m", "scenario=russia_ukraine_2022,symmetric_dyad", "replications=5", f"hydra.sweep.dir={tmp_path}")
+    assert proc.returncode == 0, proc.stderr
+    outcomes = pd.read_parquet(tmp_path / "outcomes.parquet")
+    assert outcomes.groupby("scenario")["replication"].nunique().eq(5).all()
+    dyad = outcomes[outcomes["scenario"] == "symmetric_dyad"]
+    assert dyad["cost_russia"].isna().all() and dyad["cost_a"].notna().all()
+
+
+def test_report_lists_a_point_whose_table_is_gone_as_missing(tmp_path):
+    assert negsim("-m", "mediator.bias=0,0.3", "replications=5", f"hydra.sweep.dir={tmp_path}").returncode == 0
+    (tmp_path / "1" / "outcomes.parquet").unlink()
+    proc = subprocess.run([sys.executable, "-m", "sim.report", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1 and "MISSING point" in proc.stderr and "Traceback" not in proc.stderr
+    assert pd.read_parquet(tmp_path / "outcomes.parquet")["mediator.bias"].unique().tolist() == [0.0]
