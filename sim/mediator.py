@@ -148,6 +148,7 @@ class Mediator(mesa.Agent):
             ideal=np.stack([p.ideal for p in m.parties]),
             rho=np.array([p.rho for p in m.parties]),
             reservation=np.stack([p.reservation_point(values[p]) for p in m.parties]),
+            together=open_ & m.issues.package,
         )
         proposal = self.rule(table)
         if self.bias:
