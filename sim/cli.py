@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import hydra
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -136,6 +137,13 @@ def _split_argv(argv: list[str]) -> tuple[list[str], list[str], bool] | None:
     return overrides, dirs, multirun
 
 
+def _yaml_type(value: str) -> type:
+    try:
+        return type(yaml.safe_load(value))
+    except yaml.YAMLError:
+        return str
+
+
 def precheck(argv: list[str]) -> None:
     """Compose the config up front, so that a bad value is reported on one line instead of
     Hydra's multi-line report: every value a sweep takes must compose (types), and a single
@@ -160,9 +168,9 @@ def precheck(argv: list[str]) -> None:
             sweeps |= {k: list(o.sweep_string_iterator()) for k, v in params.items()
                        for o in parser.parse_overrides([f"{k}={v}"]) if o.is_sweep_override()}
             sweeping = multirun or cfg.hydra.mode == RunMode.MULTIRUN
-            for key, values in sweeps.items():  # each value once, the other sweeps at their first
+            for key, values in sweeps.items():  # one value of each YAML type, the other sweeps at their first
                 others = [x for x in first if not x.startswith(f"{key}=")]
-                for value in values:
+                for value in {_yaml_type(v): v for v in reversed(values)}.values():
                     compose("config", overrides=fixed + others + [f"{key}={value}"])
     except Exception as err:  # noqa: BLE001 - every composition error becomes one line
         fail(one_line(err))
