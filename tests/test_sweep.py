@@ -43,15 +43,20 @@ def test_sweep_writes_aggregate_summary_and_plots(tmp_path):
     assert "6/6 points done, 0 left" in proc.stderr
 
 
-def test_basic_and_joblib_launchers_give_identical_tables(tmp_path):
-    basic, joblib = tmp_path / "basic", tmp_path / "joblib"
+def assert_launcher_matches_basic(tmp_path, *launcher_args):
+    """The SMALL sweep's merged table on another launcher equals the basic one exactly."""
+    basic, other = tmp_path / "basic", tmp_path / "other"
     assert negsim(*SMALL, f"hydra.sweep.dir={basic}").returncode == 0
-    proc = negsim(*SMALL, f"hydra.sweep.dir={joblib}", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
-    assert proc.returncode == 0, proc.stderr
-    a = pd.read_parquet(basic / "outcomes.parquet").drop(columns="point")
-    b = pd.read_parquet(joblib / "outcomes.parquet").drop(columns="point")
+    proc = negsim(*SMALL, f"hydra.sweep.dir={other}", *launcher_args)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     keys = ["mediator.bias", "scenario.parties.russia.optimism", "replication", "issue"]
-    pd.testing.assert_frame_equal(a.sort_values(keys).reset_index(drop=True), b.sort_values(keys).reset_index(drop=True))
+    a, b = (pd.read_parquet(d / "outcomes.parquet").drop(columns="point").sort_values(keys).reset_index(drop=True)
+            for d in (basic, other))
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_basic_and_joblib_launchers_give_identical_tables(tmp_path):
+    assert_launcher_matches_basic(tmp_path, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
 
 
 def test_failed_point_is_recorded_and_the_rest_aggregated(tmp_path):
@@ -132,14 +137,7 @@ def test_user_study_and_scenario_from_their_own_folder(tmp_path):
 @pytest.mark.slow
 def test_ray_launcher_gives_the_same_tables(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_ray_launcher")
-    basic, ray = tmp_path / "basic", tmp_path / "ray"
-    assert negsim(*SMALL, f"hydra.sweep.dir={basic}").returncode == 0
-    proc = negsim(*SMALL, f"hydra.sweep.dir={ray}", "hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    a = pd.read_parquet(basic / "outcomes.parquet").drop(columns="point")
-    b = pd.read_parquet(ray / "outcomes.parquet").drop(columns="point")
-    keys = ["mediator.bias", "scenario.parties.russia.optimism", "replication", "issue"]
-    pd.testing.assert_frame_equal(a.sort_values(keys).reset_index(drop=True), b.sort_values(keys).reset_index(drop=True))
+    assert_launcher_matches_basic(tmp_path, "hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2")
 
 
 def test_a_sweep_over_scenarios_with_other_parties_aggregates(tmp_path):
