@@ -178,4 +178,4 @@ def summarize(outcomes: pd.DataFrame, by: list[str] | None = None) -> pd.DataFra
     table.insert(len(keys) + 2, "ci_low", lo)
     table.insert(len(keys) + 3, "ci_high", hi)
     table["share_held"] = table["held"] / table["replications"]
-    return table.drop(columns=["agreed", "held"])
+    return table.rename(columns={"agreed": "n_agreed"}).drop(columns=["held"])

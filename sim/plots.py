@@ -105,10 +105,9 @@ def _shares(summary: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Share agreed per `keys` and issue, pooled over the other points, with Wilson bands."""
     from sim.outcome import wilson_interval
 
-    counts = summary.assign(agreed=(summary["share_agreed"] * summary["replications"]).round())
-    g = counts.groupby([*keys, "issue"], observed=True, sort=False)[["agreed", "replications"]].sum().reset_index()
-    g["share"] = g["agreed"] / g["replications"]
-    g["low"], g["high"] = wilson_interval(g["agreed"], g["replications"])
+    g = summary.groupby([*keys, "issue"], observed=True, sort=False)[["n_agreed", "replications"]].sum().reset_index()
+    g["share"] = g["n_agreed"] / g["replications"]
+    g["low"], g["high"] = wilson_interval(g["n_agreed"], g["replications"])
     return g
 
 

@@ -95,9 +95,8 @@ def _progress(sweep_dir: Path, what: str) -> None:
     except (OSError, ValueError):
         return
     total = len(plan["jobs"])
-    markers = [json.loads(p.read_text()) for p in sweep_dir.glob(f"*/{DONE}")]
-    finished = len(markers)
-    fresh = sum(1 for m in markers if m.get("session") != "old")
+    finished = sum(1 for _ in sweep_dir.glob(f"*/{DONE}"))
+    fresh = finished - plan["complete_before"]  # points from an earlier session do not set the pace
     elapsed = time.time() - plan["started"]
     left = max(total - finished, 0)
     eta = elapsed / max(fresh, 1) * left
@@ -120,11 +119,8 @@ class SweepCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         sweep_dir.mkdir(parents=True, exist_ok=True)
         jobs = planned_jobs(config.hydra)
-        for marker in sweep_dir.glob(f"*/{DONE}"):  # points from an earlier session do not set the pace
-            record = json.loads(marker.read_text())
-            if record.get("session") != "old":
-                write_text(json.dumps(record | {"session": "old"}, indent=1), marker)
-        plan = {"started": time.time(), "jobs": jobs, "swept": swept_keys(jobs)}
+        before = sum(1 for _ in sweep_dir.glob(f"*/{DONE}"))
+        plan = {"started": time.time(), "jobs": jobs, "swept": swept_keys(jobs), "complete_before": before}
         write_text(json.dumps(plan, indent=1), sweep_dir / PLAN)
         print(f"[sweep] {len(jobs)} points into {sweep_dir}", file=sys.stderr, flush=True)
 
