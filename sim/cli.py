@@ -7,6 +7,7 @@ what is allowed, and exit code 2.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -106,7 +107,8 @@ def one_line(err: Exception) -> str:
         options = options[: next((i for i, o in enumerate(options) if ":" in o), len(options))]
         return f"{lines[0]}; allowed: {', '.join(options)}"
     key = getattr(cause, "full_key", None)
-    msg = lines[0]
+    key = re.sub(r"\[(\d+)\]", r".\1", key) if key else key  # calendar[0] -> calendar.0, as typed
+    msg = lines[0].replace("expected one of", "allowed:")
     if "not in struct" in msg and key:
         msg += f"; a new key needs a leading +: +{key}=..."
     if "valid bool" in msg:

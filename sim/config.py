@@ -1,80 +1,155 @@
 """The config schema (Hydra structured configs) and the checks OmegaConf cannot make.
 
 The dataclasses mirror `conf/`: `Config.scenario` is `conf/scenario/*.yaml`,
-`Config.mediator` is `conf/mediator/*.yaml`, `Config.war` is `conf/war/*.yaml`.
-OmegaConf checks types when the config is composed; `validate` checks ranges and
-names and raises `ConfigError` with one line naming the key and what is allowed.
+`Config.mediator` is `conf/mediator/*.yaml`, `Config.war` is `conf/war/*.yaml`, and
+`Config.design` is the `design:` block of a study. OmegaConf checks types and names
+(enums) when the config is composed; `validate` checks values and raises `ConfigError`
+with one line naming the key and what is allowed.
+
+A numeric value a world can hold (`Num`) is a number or a distribution such as
+`{dist: uniform, low: 0.1, high: 0.5}` (`sim/distributions.py`); its allowed range is
+the field's `allowed(...)` metadata, which validation, the distributions' supports and
+the property tests all read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-FORMATS = ("delegation", "ministers", "leaders")
-PROTOCOLS = ("issue_by_issue", "package")
-SIDES = ("A", "B")
+Num = Any  # a number, or a distribution {dist: ..., ...} drawn per world
+
+
+class Side(Enum):
+    A = 0
+    B = 1
+
+
+class Protocol(Enum):
+    issue_by_issue = 0  # items are agreed alone
+    package = 1  # nothing in the package is agreed until all of it is
+
+
+class Format(Enum):
+    """Round formats, in order of level: a higher format settles more."""
+
+    delegation = 0
+    ministers = 1
+    leaders = 2
+
+
+class Sampler(Enum):
+    grid = 0
+    random = 1
+    lhs = 2
+    sobol = 3
+    halton = 4
+
+
+FORMATS = tuple(f.name for f in Format)
 
 
 class ConfigError(ValueError):
     """A config value the model cannot run with; the message is one line."""
 
 
+@dataclass(frozen=True)
+class Range:
+    """The values a key allows; every allowed value is also finite."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+    integer: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        if not math.isfinite(value) or (self.integer and value != int(value)):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def describe(self) -> str:
+        kind = "an integer" if self.integer else "a number"
+        lo = "(" if self.low_open else "["
+        hi = ")" if self.high_open else "]"
+        return f"{kind} in {lo}{_num(self.low)}, {_num(self.high)}{hi}"
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if abs(x) < 1e5 else f"{x:.0e}".replace("e+0", "e").replace("e+", "e")
+
+
+def allowed(default: Any, low: float = -math.inf, high: float = math.inf, **kw) -> Any:
+    """A dataclass field whose values (or the values of its mapping) must lie in a Range."""
+    rng = Range(low, high, **kw)
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"range": rng})
+    return field(default=default, metadata={"range": rng})
+
+
+UNIT = dict(low=0.0, high=1.0)
+BIG = 1e6  # finite ceilings keep every product of parameters finite
+
+
 @dataclass
 class IssueConfig:
     poles: list[str] = field(default_factory=lambda: ["0", "1"])
     stops_fighting: bool = False  # agreeing on it pauses the war (a general ceasefire)
-    cost_relief: float = 0.0  # share of each party's daily war cost it removes while in force
-    breakdown: float = 0.0  # per-day hazard that the agreed item collapses
-    protocol: str = "issue_by_issue"
+    cost_relief: Num = allowed(0.0, **UNIT)  # share of each party's daily war cost removed while in force
+    breakdown: Num = allowed(0.0, **UNIT)  # per-day hazard that the agreed item collapses
+    protocol: Protocol = Protocol.issue_by_issue
 
 
 @dataclass
 class TacticConfig:
-    name: str = "faratin"
-    beta: float = 1.0  # faratin: <1 Boulware, 1 linear, >1 Conceder
-    deadline: int = 10  # faratin: rounds until the reservation value is reached
-    k: float = 0.0  # faratin: initial concession constant
-    first_step: float = 0.05  # reciprocal: opening concession in utility units
-    discount: float = 0.9  # rubinstein: per-round discount factor
+    name: str = "faratin"  # sim/tactic.py TACTICS
+    beta: Num = allowed(1.0, 0.0, 1e3, low_open=True)  # faratin: <1 Boulware, 1 linear, >1 Conceder
+    deadline: Num = allowed(10, 1, 1e4, integer=True)  # faratin: the war value is reached in round deadline + 1
+    k: Num = allowed(0.0, **UNIT)  # faratin: share of the concession made in the first round
+    first_step: Num = allowed(0.05, **UNIT)  # reciprocal: opening concession in utility units
+    discount: Num = allowed(0.9, 0.0, 1.0, high_open=True)  # rubinstein: per-round discount factor
 
 
 @dataclass
 class PartyConfig:
-    side: str = "A"
+    side: Side = Side.A
     belligerent: bool = True
-    ideal: dict[str, float] = field(default_factory=dict)
-    salience: dict[str, float] = field(default_factory=dict)
-    opening: dict[str, float] = field(default_factory=dict)  # defaults to the ideal
-    rho: float = 1.0
-    capability: float = 1.0
-    resupply: float = 0.0
-    pause_resupply: float = 1.0  # multiplier on resupply while a ceasefire holds
-    attrition: float = 0.0
-    cost: float = 0.0  # kappa: war cost per day of full fighting, in utility units
-    horizon: float = 60.0  # H: days of war the party prices into its war value
-    optimism: float = 0.0  # initial belief = true balance (its side) + optimism
+    ideal: dict[str, Num] = allowed({}, **UNIT)
+    salience: dict[str, Num] = allowed({}, **UNIT)  # per issue; sums to 1
+    opening: dict[str, Num] = allowed({}, **UNIT)  # stated in its first round; defaults to the ideal
+    rho: Num = allowed(1.0, 1.0, 100.0)  # utility exponent
+    capability: Num = allowed(1.0, 0.0, BIG)
+    resupply: Num = allowed(0.0, 0.0, 1e3)  # capability gained per day of fighting
+    pause_resupply: Num = allowed(1.0, 0.0, 1e3)  # multiplier on resupply while a ceasefire holds
+    attrition: Num = allowed(0.0, **UNIT)  # share of capability lost per day of full fighting
+    cost: Num = allowed(0.0, **UNIT)  # kappa: war cost per day of full fighting, in utility units
+    horizon: Num = allowed(60.0, 0.0, 1e4)  # H: days of war the party prices into its war value
+    optimism: Num = allowed(0.0, -1.0, 1.0)  # initial belief = true balance (its side) + optimism
     tactic: TacticConfig = field(default_factory=TacticConfig)
-    asks_for: str = ""  # a format the party requests at every round ("" = none)
-    format_conditions: dict[str, float] = field(default_factory=dict)
+    asks_for: Optional[Format] = None  # a format the party requests at every round
+    format_conditions: dict[Format, Num] = allowed({}, **UNIT)  # attends only if the widest gap <= this
 
 
 @dataclass
 class RoundConfig:
     day: int = 0
-    format: str = "delegation"
+    format: Format = Format.delegation
 
 
 @dataclass
 class PolicyConfig:
     interval: int = 7  # days between further rounds; 0 = no further rounds
-    format: str = "delegation"  # format of the first further round
-    escalate_after: int = 2  # rounds without a new agreement before moving up a format
-    give_up_after: int = 0  # rounds without a new agreement before talks end (0 = never)
+    format: Format = Format.delegation  # format of the first further round
+    escalate_after: Num = allowed(2, 0, 1e4, integer=True)  # rounds without a new agreement before moving up
+    give_up_after: Num = allowed(0, 0, 1e4, integer=True)  # ... before talks end (0 = never)
 
 
 @dataclass
@@ -90,28 +165,28 @@ class ScenarioConfig:
 
 @dataclass
 class FormatConfig:
-    max_salience: float = 1.0  # settles an issue only if every party's salience is at most this
+    max_salience: Num = allowed(1.0, **UNIT)  # settles an issue only if no concerned party's salience exceeds it
     packages: bool = False  # can it close a package deal
 
 
 @dataclass
 class MediatorConfig:
-    rule: str = "split"
-    bias: float = 0.0  # in [-1, 1]; > 0 tilts proposals toward `favours`, < 0 toward its opponent
+    rule: str = "split"  # sim/proposal.py RULES
+    bias: Num = allowed(0.0, -1.0, 1.0)  # > 0 tilts proposals toward `favours`, < 0 toward its opponent
     favours: str = ""  # a party name; "" = the first party of side A
-    formats: dict[str, FormatConfig] = field(default_factory=dict)
-    pressure: dict[str, float] = field(default_factory=dict)  # party -> extra cost per day
-    guarantees: dict[str, dict[str, float]] = field(default_factory=dict)  # party -> issue -> bonus
-    leverage_from_day: int = 0
+    formats: dict[Format, FormatConfig] = field(default_factory=dict)
+    pressure: dict[str, Num] = allowed({}, **UNIT)  # party -> extra cost per day
+    guarantees: dict[str, dict[str, Num]] = allowed({}, **UNIT)  # party -> issue -> utility per unit of the term
+    leverage_from_day: Num = allowed(0, 0, 1e5, integer=True)
 
 
 @dataclass
 class WarConfig:
-    decisiveness: float = 1.0  # g in the contest success function
-    noise: float = 0.3  # relative sd of daily attrition
-    learning_rate: float = 0.1  # lambda in p <- p + lambda (signal - p)
-    pause_horizon: float = 30.0  # days of pause a party prices in when valuing a ceasefire
-    min_capability: float = 1e-3
+    decisiveness: Num = allowed(1.0, 0.0, 100.0)  # g in the contest success function
+    noise: Num = allowed(0.3, 0.0, 10.0)  # relative sd of daily attrition
+    learning_rate: Num = allowed(0.1, **UNIT)  # lambda in p <- p + lambda (signal - p)
+    pause_horizon: Num = allowed(30.0, 0.0, 1e4)  # days of pause a party prices in when valuing a ceasefire
+    min_capability: Num = allowed(1e-3, 0.0, BIG, low_open=True)
 
 
 @dataclass
@@ -121,10 +196,22 @@ class RecordConfig:
 
 
 @dataclass
+class DesignConfig:
+    """Parameter points simulated as worlds of one lockstep ensemble (sim/design.py)."""
+
+    sampler: Sampler = Sampler.grid
+    points: int = 64  # number of points, for samplers other than grid
+    replications: Optional[int] = None  # worlds per point; None = the top-level `replications`
+    axes: dict[str, Any] = field(default_factory=dict)  # config path -> list of values or a distribution
+    chunk: str = ""  # "i/n": run only the i-th of n disjoint parts
+
+
+@dataclass
 class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     mediator: MediatorConfig = field(default_factory=MediatorConfig)
     war: WarConfig = field(default_factory=WarConfig)
+    design: DesignConfig = field(default_factory=DesignConfig)
     seed: int = 0
     replications: int = 200
     record: RecordConfig = field(default_factory=RecordConfig)
@@ -149,27 +236,54 @@ def to_config(cfg: Any) -> Config:
 # ----------------------------------------------------------------------------- checks
 
 
-def _fail(key: str, value: Any, allowed: str) -> None:
-    raise ConfigError(f"{key}={value!r} is not allowed; {allowed}")
+def fail(key: str, value: Any, allowed_: str) -> None:
+    raise ConfigError(f"{key}={_show(value)} is not allowed; {allowed_}")
 
 
-def _unit(key: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        _fail(key, value, "allowed: a number in [0, 1]")
+def _show(value: Any) -> str:
+    text = repr(value.name if isinstance(value, Enum) else value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _nonneg(key: str, value: float) -> None:
-    if value < 0:
-        _fail(key, value, "allowed: a number >= 0")
+def check_number(key: str, value: Any, rng: Range) -> None:
+    """A plain number in range, or a distribution whose support fits the range."""
+    from sim.distributions import check
+
+    if isinstance(value, dict):
+        check(key, value, rng)
+    elif isinstance(value, bool) or not isinstance(value, (int, float)) or value not in rng:
+        fail(key, value, f"allowed: {rng.describe()}, or a distribution {{dist: ...}}")
 
 
-def _choice(key: str, value: str, allowed: tuple[str, ...] | list[str], what: str = "") -> None:
-    """`what` names the kind of a mapping key (issue, party, format) when the key is the value."""
-    if value in allowed:
+def numeric_leaves(node: Any, prefix: str):
+    """(path, value, Range) for every numeric value of a config dataclass, recursively."""
+    for f in fields(node):
+        value, path = getattr(node, f.name), f"{prefix}.{f.name}"
+        rng = f.metadata.get("range")
+        if rng is not None and str(f.type).startswith("dict"):
+            for k, v in value.items():
+                k = k.name if isinstance(k, Enum) else k
+                if isinstance(v, dict) and "dist" not in v:  # guarantees: party -> issue -> value
+                    yield from ((f"{path}.{k}.{i}", x, rng) for i, x in v.items())
+                else:
+                    yield f"{path}.{k}", v, rng
+        elif rng is not None:
+            yield path, value, rng
+        elif is_dataclass(value):
+            yield from numeric_leaves(value, path)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if is_dataclass(v):
+                    yield from numeric_leaves(v, f"{path}.{k.name if isinstance(k, Enum) else k}")
+
+
+def _choice(key: str, value: str, allowed_: list[str], what: str = "") -> None:
+    """`what` names the kind of a mapping key (issue, party) when the key is the value."""
+    if value in allowed_:
         return
     if what:
-        raise ConfigError(f"{key}: {value!r} is not a known {what}; allowed: {', '.join(allowed)}")
-    _fail(key, value, "allowed: " + ", ".join(allowed))
+        raise ConfigError(f"{key}: {value!r} is not a known {what}; allowed: {', '.join(allowed_)}")
+    fail(key, value, "allowed: " + ", ".join(allowed_))
 
 
 def validate(cfg: Config) -> Config:
@@ -177,110 +291,91 @@ def validate(cfg: Config) -> Config:
     from sim.proposal import RULES
     from sim.tactic import TACTICS
 
-    if cfg.seed < 0:
-        _fail("seed", cfg.seed, "allowed: an integer >= 0")
-    if cfg.replications < 1:
-        _fail("replications", cfg.replications, "allowed: an integer >= 1")
+    if not 0 <= cfg.seed < 2**63:
+        fail("seed", cfg.seed, "allowed: an integer in [0, 2^63)")
+    if not 1 <= cfg.replications <= 10**9:
+        fail("replications", cfg.replications, "allowed: an integer in [1, 1e9]")
     sc = cfg.scenario
     try:
         date.fromisoformat(sc.start_date)
     except ValueError:
-        _fail("scenario.start_date", sc.start_date, "allowed: a date as YYYY-MM-DD")
-    if sc.days < 1:
-        _fail("scenario.days", sc.days, "allowed: an integer >= 1")
+        fail("scenario.start_date", sc.start_date, "allowed: a date as YYYY-MM-DD")
+    if not 1 <= sc.days <= 100_000:
+        fail("scenario.days", sc.days, "allowed: an integer in [1, 100000]")
     if not sc.issues:
-        _fail("scenario.issues", {}, "allowed: at least one issue")
-    issues = list(sc.issues)
+        fail("scenario.issues", {}, "allowed: at least one issue")
+    issues, parties = list(sc.issues), list(sc.parties)
     for name, issue in sc.issues.items():
-        key = f"scenario.issues.{name}"
-        _choice(f"{key}.protocol", issue.protocol, PROTOCOLS)
-        _unit(f"{key}.breakdown", issue.breakdown)
-        _unit(f"{key}.cost_relief", issue.cost_relief)
         if len(issue.poles) != 2:
-            _fail(f"{key}.poles", issue.poles, "allowed: two names, for 0 and for 1")
+            fail(f"scenario.issues.{name}.poles", issue.poles, "allowed: two names, for 0 and for 1")
 
-    sides = {p.side for p in sc.parties.values() if p.belligerent}
-    if len(sc.parties) < 2:
-        _fail("scenario.parties", list(sc.parties), "allowed: at least two parties")
+    if len(parties) < 2:
+        fail("scenario.parties", parties, "allowed: at least two parties")
     for name, party in sc.parties.items():
         key = f"scenario.parties.{name}"
-        _choice(f"{key}.side", party.side, SIDES)
         for vec in ("ideal", "salience", "opening"):
-            for issue, value in getattr(party, vec).items():
+            for issue in getattr(party, vec):
                 _choice(f"{key}.{vec}.{issue}", issue, issues, "issue")
-                (_nonneg if vec == "salience" else _unit)(f"{key}.{vec}.{issue}", value)
         missing = [i for i in issues if i not in party.ideal]
         if missing:
-            _fail(f"{key}.ideal", dict(party.ideal), f"every issue needs a value; missing: {', '.join(missing)}")
-        total = sum(party.salience.values())
-        if abs(total - 1.0) > 1e-6:
-            _fail(f"{key}.salience", dict(party.salience), "allowed: non-negative weights that sum to 1")
-        if party.rho < 1.0:
-            _fail(f"{key}.rho", party.rho, "allowed: a number >= 1 (concave utility)")
-        for attr in ("capability", "resupply", "pause_resupply", "attrition", "cost", "horizon"):
-            _nonneg(f"{key}.{attr}", getattr(party, attr))
-        if party.belligerent and party.capability <= 0:
-            _fail(f"{key}.capability", party.capability, "allowed: a number > 0 for a belligerent")
-        if not -1.0 <= party.optimism <= 1.0:
-            _fail(f"{key}.optimism", party.optimism, "allowed: a number in [-1, 1]")
-        t = party.tactic
-        _choice(f"{key}.tactic.name", t.name, list(TACTICS))
-        if t.beta <= 0:
-            _fail(f"{key}.tactic.beta", t.beta, "allowed: a number > 0")
-        if t.deadline < 1:
-            _fail(f"{key}.tactic.deadline", t.deadline, "allowed: an integer >= 1")
-        _unit(f"{key}.tactic.k", t.k)
-        _unit(f"{key}.tactic.first_step", t.first_step)
-        if not 0.0 <= t.discount < 1.0:
-            _fail(f"{key}.tactic.discount", t.discount, "allowed: a number in [0, 1)")
-        if party.asks_for:
-            _choice(f"{key}.asks_for", party.asks_for, FORMATS)
-        for fmt, gap in party.format_conditions.items():
-            _choice(f"{key}.format_conditions.{fmt}", fmt, FORMATS, "format")
-            _unit(f"{key}.format_conditions.{fmt}", gap)
+            fail(f"{key}.ideal", dict(party.ideal), f"every issue needs a value; missing: {', '.join(missing)}")
+        _choice(f"{key}.tactic.name", party.tactic.name, list(TACTICS))
+    for path, value, rng in numeric_leaves(sc, "scenario"):
+        check_number(path, value, rng)
+    for name, party in sc.parties.items():
+        fixed = [v for v in party.salience.values() if not isinstance(v, dict)]
+        if len(fixed) == len(party.salience) and abs(sum(fixed) - 1.0) > 1e-6:
+            fail(f"scenario.parties.{name}.salience", dict(party.salience), "allowed: non-negative weights that sum to 1")
+    for name, party in sc.parties.items():
+        cap = party.capability
+        if party.belligerent and not isinstance(cap, dict) and cap <= 0:
+            fail(f"scenario.parties.{name}.capability", cap, "allowed: a number > 0 for a belligerent")
     for issue in issues:
-        if not any(p.salience.get(issue, 0.0) > 0 for p in sc.parties.values()):
-            _fail(f"scenario.issues.{issue}", issue, "allowed: an issue some party gives salience > 0")
-    if sides != set(SIDES):
-        _fail("scenario.parties.*.side", sorted(sides), "allowed: belligerent parties on both sides A and B")
+        if not any(_maybe_positive(p.salience.get(issue, 0.0)) for p in sc.parties.values()):
+            fail(f"scenario.issues.{issue}", issue, "allowed: an issue some party gives salience > 0")
+    sides = {p.side for p in sc.parties.values() if p.belligerent}
+    if sides != set(Side):
+        fail("scenario.parties.*.side", sorted(s.name for s in sides), "allowed: belligerent parties on both sides A and B")
 
     for i, rnd in enumerate(sc.calendar):
-        key = f"scenario.calendar.{i}"
-        _choice(f"{key}.format", rnd.format, FORMATS)
         if not 0 <= rnd.day < sc.days:
-            _fail(f"{key}.day", rnd.day, f"allowed: a day in [0, {sc.days - 1}] (scenario.days={sc.days})")
+            fail(f"scenario.calendar.{i}.day", rnd.day, f"allowed: a day in [0, {sc.days - 1}] (scenario.days={sc.days})")
     days = [r.day for r in sc.calendar]
     if days != sorted(set(days)):
-        _fail("scenario.calendar", days, "allowed: rounds on distinct days in increasing order")
-    pol = sc.policy
-    _choice("scenario.policy.format", pol.format, FORMATS)
-    for attr in ("interval", "escalate_after", "give_up_after"):
-        if getattr(pol, attr) < 0:
-            _fail(f"scenario.policy.{attr}", getattr(pol, attr), "allowed: an integer >= 0")
+        fail("scenario.calendar", days, "allowed: rounds on distinct days in increasing order")
+    if not 0 <= sc.policy.interval <= 10_000:
+        fail("scenario.policy.interval", sc.policy.interval, "allowed: an integer in [0, 10000]")
 
     med = cfg.mediator
     _choice("mediator.rule", med.rule, list(RULES))
-    if not -1.0 <= med.bias <= 1.0:
-        _fail("mediator.bias", med.bias, "allowed: a number in [-1, 1]")
     if med.favours:
-        _choice("mediator.favours", med.favours, list(sc.parties))
-    missing = [f for f in FORMATS if f not in med.formats]
+        _choice("mediator.favours", med.favours, parties)
+    missing = [f for f in Format if f not in med.formats]
     if missing:
-        _fail("mediator.formats", list(med.formats), f"allowed: all of {', '.join(FORMATS)}")
-    for fmt, spec in med.formats.items():
-        _choice(f"mediator.formats.{fmt}", fmt, FORMATS, "format")
-        _nonneg(f"mediator.formats.{fmt}.max_salience", spec.max_salience)
+        fail("mediator.formats", [f.name for f in med.formats], f"allowed: all of {', '.join(FORMATS)}")
     for party, value in med.pressure.items():
-        _choice(f"mediator.pressure.{party}", party, list(sc.parties), "party")
-        _nonneg(f"mediator.pressure.{party}", value)
+        _choice(f"mediator.pressure.{party}", party, parties, "party")
     for party, by_issue in med.guarantees.items():
-        _choice(f"mediator.guarantees.{party}", party, list(sc.parties), "party")
+        _choice(f"mediator.guarantees.{party}", party, parties, "party")
+        if not isinstance(by_issue, dict):
+            fail(f"mediator.guarantees.{party}", by_issue, "allowed: a mapping issue -> number")
         for issue in by_issue:
             _choice(f"mediator.guarantees.{party}.{issue}", issue, issues, "issue")
+    for path, value, rng in numeric_leaves(med, "mediator"):
+        check_number(path, value, rng)
+    for path, value, rng in numeric_leaves(cfg.war, "war"):
+        check_number(path, value, rng)
 
-    war = cfg.war
-    _nonneg("war.decisiveness", war.decisiveness)
-    _nonneg("war.noise", war.noise)
-    _unit("war.learning_rate", war.learning_rate)
-    _nonneg("war.pause_horizon", war.pause_horizon)
+    from sim.design import check_design
+
+    check_design(cfg)
     return cfg
+
+
+def _maybe_positive(value: Any) -> bool:
+    """A fixed salience > 0, or a distribution that can draw one."""
+    if isinstance(value, dict):
+        from sim.distributions import support
+
+        return support(value)[1] > 0
+    return value > 0

@@ -1,73 +1,53 @@
 """The mediator: a Mesa agent that schedules rounds, picks their format and proposes terms.
 
 Rounds are events on the model's day clock: the scenario's calendar first, then the
-policy ("meet again in `interval` days"). The round days are common to all worlds;
-whether a round is held, and in which format, is decided per world.
+policy ("meet again every `interval` days", Mesa's recurring schedule). The round days
+are common to all worlds; whether a round is held, in which format, by which proposal
+rule and with what bias is decided per world (`sim.worlds.MediatorParams`, `PolicyParams`).
 """
 
 from __future__ import annotations
 
 import mesa
 import numpy as np
+from mesa.time import Schedule
 
-from sim.config import MediatorConfig, PolicyConfig, RoundConfig
-from sim.proposal import RULES, Table, tilt
-from sim.round import Formats, agree, coverage
+from sim import proposal as rules
+from sim.round import agree, coverage
 
 
 class Mediator(mesa.Agent):
-    def __init__(self, model, cfg: MediatorConfig, calendar: list[RoundConfig], policy: PolicyConfig):
+    """Holds the talks: when, in which format, on what terms; escalates or gives up."""
+
+    def __init__(self, model, favours: str, calendar_days: list[int], interval: int):
         super().__init__(model)
-        self.rule = RULES[cfg.rule]
-        self.bias = cfg.bias
-        self.formats = Formats.from_config(cfg.formats)
-        self.calendar = [(r.day, self.formats.level(r.format)) for r in calendar]
-        self.policy = policy
-        parties = model.parties
-        self.favoured = next(p for p in parties if p.name == cfg.favours) if cfg.favours else model.leads[0]
+        self.p, self.policy = model.worlds.mediator, model.worlds.policy
+        self.favoured = next(p for p in model.parties if p.name == favours) if favours else model.leads[0]
         self.opposed = model.leads[1 - self.favoured.side]
-        R = model.replications
-        self.level = np.full(R, self.formats.level(policy.format))  # format of the next policy round
-        self.idle = np.zeros(R, dtype=int)  # rounds in a row without a new agreement
-        self.broken_off = np.zeros(R, dtype=bool)
+        self.calendar_days, self.interval = calendar_days, interval
+        W = len(model.worlds)
+        self.level = self.policy.format.copy()  # format of the next policy round, per world
+        self.idle = np.zeros(W, dtype=int)  # rounds in a row without a new agreement
+        self.broken_off = np.zeros(W, dtype=bool)
         self.rounds_scheduled = 0
-        self.rounds_held = np.zeros(R, dtype=int)
-        self.leverage_from_day = cfg.leverage_from_day
-        self._pressure = {name: v for name, v in cfg.pressure.items()}
-        self._guarantees = {name: model.issues.vector(v) for name, v in cfg.guarantees.items()}
+        self.rounds_held = np.zeros(W, dtype=int)
+        self.proposal = np.full((W, len(model.issues)), np.nan)  # the last terms put on the table
 
     # -- the calendar -----------------------------------------------------------------------
 
     def open_talks(self) -> None:
         # Mesa holds event callbacks by weak reference, so events call bound methods
-        for day, _ in self.calendar:
+        for day in self.calendar_days:
             self.model.schedule_event(self._calendar_round, at=day)
-        if not self.calendar:
-            self._schedule_policy_round(0)
+        first = (self.calendar_days[-1] if self.calendar_days else 0) + self.interval
+        if self.interval > 0 and first < self.model.days:
+            self.model.schedule_recurring(self._policy_round, Schedule(interval=self.interval, start=first, end=self.model.days - 1))
 
     def _calendar_round(self) -> None:
-        day, level = self.calendar[self.rounds_scheduled]
-        self.hold_round(level)
-        if self.rounds_scheduled == len(self.calendar):
-            self._schedule_policy_round(day)
-
-    def _schedule_policy_round(self, after_day: int) -> None:
-        day = after_day + self.policy.interval
-        if self.policy.interval > 0 and day < self.model.days:
-            self.model.schedule_event(self._policy_round, at=day)
+        self.hold_round(self.policy.calendar[:, self.rounds_scheduled])
 
     def _policy_round(self) -> None:
-        self.hold_round(None)
-        self._schedule_policy_round(int(self.model.time))
-
-    # -- leverage ---------------------------------------------------------------------------
-
-    def apply_leverage(self, day: int) -> None:
-        active = day >= self.leverage_from_day
-        for party in self.model.parties:
-            party.pressure = self._pressure.get(party.name, 0.0) if active else 0.0
-            zero = np.zeros(len(self.model.issues))
-            party.guarantee = self._guarantees.get(party.name, zero) if active else zero
+        self.hold_round(self.level)
 
     # -- a round ----------------------------------------------------------------------------
 
@@ -76,17 +56,15 @@ class Mediator(mesa.Agent):
         lowered to the highest format every party attends. Returns (level, held)."""
         m = self.model
         gap = m.position_gap()
-        n_levels = len(self.formats.names)
-        attends = np.ones((n_levels, m.replications), dtype=bool)
+        attends = np.ones((self.p.max_salience.shape[1], len(gap)), dtype=bool)  # (L, W)
         for party in m.parties:
-            for fmt, max_gap in party.format_conditions.items():
-                attends[self.formats.level(fmt)] &= gap <= max_gap
+            attends &= gap[None, :] <= party.p.format_conditions.T
+        worlds = np.arange(len(gap))
         level = planned.copy()
         for party in m.parties:
-            if party.asks_for:
-                asked = self.formats.level(party.asks_for)
-                level = np.where(attends[asked] & (asked > level), asked, level)
-        worlds = np.arange(m.replications)
+            asked = party.p.asks_for
+            grant = (asked > level) & attends[np.maximum(asked, 0), worlds]
+            level = np.where(grant, asked, level)
         ok = attends[level, worlds]
         lower = ~ok & (level > 0)
         while lower.any():  # step refused worlds down until every party attends, or none is left
@@ -95,7 +73,7 @@ class Mediator(mesa.Agent):
             lower = ~ok & (level > 0)
         return level, held & ok
 
-    def hold_round(self, calendar_level: int | None) -> None:
+    def hold_round(self, planned: np.ndarray) -> None:
         m = self.model
         self.rounds_scheduled += 1
         number, day = self.rounds_scheduled, int(m.time)
@@ -103,23 +81,24 @@ class Mediator(mesa.Agent):
         held = ~self.broken_off & open_.any(axis=-1)
         if not held.any():
             return
-        planned = self.level if calendar_level is None else np.full(m.replications, calendar_level)
         level, held = self.choose_format(planned, held)
         self.rounds_held += held
 
         values = self._parties_take_stock(held, open_)
-        proposal = self.propose(values, open_)
-        on_table = held[:, None] & open_ & coverage(level, m.issue_salience, self.formats.max_salience)
+        terms = self.propose(values, open_)
+        reach = coverage(level, m.issue_salience(), self.p.max_salience)
+        on_table = held[:, None] & open_ & reach
         shifts = m.pause_shift_against()
-        answers = np.stack([p.answer(proposal, on_table, values[p], shifts[p]) for p in m.parties])
-        agreed = agree(answers, m.concerned, on_table, open_, m.issues.package, self.formats.packages[level])
-        progress = m.settle(agreed, proposal, day, number)
+        answers = np.stack([p.answer(terms, on_table, values[p], shifts[p]) for p in m.parties])
+        packages_allowed = np.take_along_axis(self.p.packages, level[:, None], axis=-1)[:, 0]
+        agreed = agree(answers, m.concerned(), on_table, open_, m.worlds.issues.package, packages_allowed)
+        progress = m.settle(agreed, terms, day, number)
         self._follow_policy(held, level, progress)
-        m.target = np.where((held[:, None] & open_)[None], proposal[None], m.target)
+        self.proposal = np.where(held[:, None] & open_, terms, self.proposal)
 
         if m.log is not None:
             m.log.add(
-                round=number, day=day, held=held, format=level, proposal=proposal, on_table=on_table,
+                round=number, day=day, held=held, format=level, proposal=terms, on_table=on_table,
                 answer=answers, agreed=agreed, war_value=np.stack([values[p] for p in m.parties]),
                 aspiration=np.stack([p.aspiration for p in m.parties]),
                 position=np.stack([p.position for p in m.parties]),
@@ -129,38 +108,38 @@ class Mediator(mesa.Agent):
         """Each party weighs the war, concedes by its tactic and restates its positions."""
         m = self.model
         values = {p: p.war_value() for p in m.parties}
+        first = {p: p.rounds_attended == 0 for p in m.parties}
         new = {p: p.next_aspiration(values[p], m.opponent(p), values[m.opponent(p)]) for p in m.parties}
         for p in m.parties:
             p.attend(held, new[p])
-        wanted = {p: p.position_at_aspiration(m.target[p.side], open_, m.terms) for p in m.parties}
+        wanted = {p: p.wanted_position(self.proposal, open_, m.terms, first[p]) for p in m.parties}
         for p in m.parties:  # nobody offers more than the other side now asks
-            p.state_position(held, wanted[p], m.target[p.side], wanted[m.opponent(p)])
+            p.state_position(held, wanted[p], self.proposal, wanted[m.opponent(p)], first[p])
         return values
 
     def propose(self, values: dict, open_) -> np.ndarray:
-        """Terms on every open issue by the rule, tilted by the bias; settled ones unchanged."""
+        """Terms on every open issue by each world's rule, tilted by its bias; settled ones unchanged."""
         m = self.model
-        table = Table(
+        table = rules.Table(
             positions=np.stack([p.position for p in m.parties]),
-            concerned=m.concerned,
-            salience=m.salience,
+            concerned=m.concerned(),
+            salience=np.stack([p.p.salience for p in m.parties]),
             capability=np.stack([m.clout(p) for p in m.parties]),
-            ideal=np.stack([p.ideal for p in m.parties]),
-            rho=np.array([p.rho for p in m.parties]),
+            ideal=np.stack([p.p.ideal for p in m.parties]),
+            rho=np.stack([p.p.rho for p in m.parties]),
             reservation=np.stack([p.reservation_point(values[p]) for p in m.parties]),
-            together=open_ & m.issues.package,
+            together=open_ & m.worlds.issues.package,
         )
-        proposal = self.rule(table)
-        if self.bias:
-            proposal = tilt(proposal, self.favoured.position, self.opposed.position, self.bias)
-        return np.where(open_, np.clip(proposal, 0.0, 1.0), m.terms)
+        terms = rules.propose(table, self.p.rule)
+        terms = rules.tilt(terms, self.favoured.position, self.opposed.position, self.p.bias)
+        return np.where(open_, np.clip(terms, 0.0, 1.0), m.terms)
 
     def _follow_policy(self, held, level, progress) -> None:
         """Escalate after rounds without a new agreement; give up after more."""
         self.idle = np.where(held, np.where(progress, 0, self.idle + 1), self.idle)
-        top = len(self.formats.names) - 1
-        if self.policy.escalate_after > 0:
-            up = held & (self.idle > 0) & (self.idle % self.policy.escalate_after == 0)
-            self.level = np.where(up, np.minimum(np.maximum(self.level, level) + 1, top), self.level)
-        if self.policy.give_up_after > 0:
-            self.broken_off |= held & (self.idle >= self.policy.give_up_after)
+        top = self.p.max_salience.shape[1] - 1
+        every = self.policy.escalate_after
+        up = held & (every > 0) & (self.idle > 0) & (self.idle % np.maximum(every, 1) == 0)
+        self.level = np.where(up, np.minimum(np.maximum(self.level, level) + 1, top), self.level)
+        give_up = self.policy.give_up_after
+        self.broken_off |= held & (give_up > 0) & (self.idle >= give_up)

@@ -15,10 +15,10 @@ from scipy.special import ndtri
 
 @dataclass
 class Noise:
-    attrition: np.ndarray  # (R, days, n_belligerents) standard normal
-    battle: np.ndarray  # (R, days) uniform: the day's battle signal
-    fighting: np.ndarray  # (R, days) uniform: whether a battle happens at reduced intensity
-    breakdown: np.ndarray  # (R, days, K) uniform: collapse of agreed items
+    attrition: np.ndarray  # (W, days, n_belligerents) standard normal
+    battle: np.ndarray  # (W, days) uniform: the day's battle signal
+    fighting: np.ndarray  # (W, days) uniform: whether a battle happens at reduced intensity
+    breakdown: np.ndarray  # (W, days, K) uniform: collapse of agreed items
 
     def day(self, d: int):
         return self.attrition[:, d], self.battle[:, d], self.fighting[:, d], self.breakdown[:, d]
@@ -29,16 +29,20 @@ def replication_stream(seed: int, r: int) -> np.random.Generator:
 
 
 def draw(seed: int, replication_ids: np.ndarray, days: int, n_belligerents: int, n_issues: int) -> Noise:
-    """One block of uniform draws per replication, laid out (R, days, ...).
+    """One block of uniform draws per world, laid out (W, days, ...).
 
-    One call per replication keeps the per-stream cost low; the normal shocks are the
-    inverse normal CDF of their uniforms, computed for all replications at once.
+    One call per replication keeps the per-stream cost low; worlds that share a
+    replication (the points of a design: common random numbers) share its draws. The
+    normal shocks are the inverse normal CDF of their uniforms, computed at once.
     """
     width = n_belligerents + 2 + n_issues
+    unique, back = np.unique(np.asarray(replication_ids), return_inverse=True)
     # single precision halves the memory the block touches; 2**-24 resolution is ample
-    block = np.empty((len(replication_ids), days, width), dtype=np.float32)
-    for row, r in enumerate(replication_ids):
+    block = np.empty((len(unique), days, width), dtype=np.float32)
+    for row, r in enumerate(unique):
         replication_stream(seed, r).random(dtype=np.float32, out=block[row])
+    if len(unique) < len(back):
+        block = block[back]
     b = n_belligerents
     return Noise(
         attrition=ndtri(np.clip(block[:, :, :b].astype(float), 2.0**-26, 1.0 - 2.0**-26)),  # no infinite shocks

@@ -1,8 +1,10 @@
-"""What a run records, as three tables (MODEL.md section 7).
+"""What a run records, as tables (docs/outputs.md says how to read them).
 
-- `outcomes`: one row per replication and issue.
-- `rounds`: one row per replication, held round, party and issue.
-- `timeline`: one row per replication and day (the state at the start of that day).
+- `outcomes`: one row per world and issue.
+- `rounds`: one row per world, held round, party and issue.
+- `timeline`: one row per world and day (the state at the start of that day).
+- `worlds`: one row per world: its point and replication, the parameter values that
+  were drawn or set in it, and its outcome metrics (for designs and analyses).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.config import FORMATS
 from sim.issue import Issues
 from sim.utility import issue_utility
 
@@ -22,6 +25,8 @@ class Result:
     rounds: pd.DataFrame
     timeline: pd.DataFrame
     config: object = None
+    worlds: pd.DataFrame | None = None
+    points: pd.DataFrame | None = None  # a design's points: one column per axis
 
 
 def _cat(values, categories) -> pd.Categorical:
@@ -31,10 +36,10 @@ def _cat(values, categories) -> pd.Categorical:
 def outcomes_table(model) -> pd.DataFrame:
     issues: Issues = model.issues
     R, K = model.in_force.shape
-    ids = np.repeat(model.replication_ids, K)
     agreed = model.times_agreed > 0
     table = {
-        "replication": ids,
+        "point": np.repeat(model.worlds.point, K),
+        "replication": np.repeat(model.worlds.replication, K),
         "issue": _cat(np.tile(np.arange(K), R), issues.names),
         "agreed": agreed.ravel(),
         "day": pd.array(np.where(agreed, model.first_day, -1).ravel(), dtype="Int64"),
@@ -56,24 +61,42 @@ def outcomes_table(model) -> pd.DataFrame:
 
 def final_utility(model, party) -> np.ndarray:
     """Terms in force, open issues valued at the war lottery under the true final balance, less costs."""
-    p = model.balance_for(party.side)[:, None]
-    lottery = p * issue_utility(party.own_terms, party.ideal, party.rho) + (1 - p) * issue_utility(
-        party.their_terms, party.ideal, party.rho
-    )
-    settled = issue_utility(np.nan_to_num(model.terms), party.ideal, party.rho)
+    p, x, rho = model.balance_for(party.side)[:, None], party.p.ideal, party.p.rho
+    lottery = p * issue_utility(party.own_terms(), x, rho) + (1 - p) * issue_utility(party.their_terms(), x, rho)
+    settled = issue_utility(np.nan_to_num(model.terms), x, rho)
     per_issue = np.where(model.in_force, settled, lottery)
-    return (party.salience * per_issue).sum(axis=-1) - party.cost
+    return (party.p.salience * per_issue).sum(axis=-1) - party.cost
+
+
+def worlds_table(model) -> pd.DataFrame:
+    """One row per world: point, replication, the values drawn or set in it, its outcomes."""
+    w = model.worlds
+    agreed = model.times_agreed > 0
+    table = {"point": w.point, "replication": w.replication, **w.varied}
+    for k, name in enumerate(model.issues.names):
+        table[f"agreed_{name}"] = agreed[:, k]
+        table[f"day_{name}"] = np.where(agreed[:, k], model.first_day[:, k], np.nan)
+        table[f"terms_{name}"] = model.first_terms[:, k]
+        table[f"held_{name}"] = model.in_force[:, k]
+    table["fighting_days"] = model.fighting_days
+    table["at_war_end"] = model.intensity > 0  # still fighting on the last day
+    table["rounds_held"] = model.mediator.rounds_held
+    for party in model.parties:
+        table[f"utility_{party.name}"] = final_utility(model, party)
+        table[f"cost_{party.name}"] = party.cost
+    return pd.DataFrame(table)
 
 
 def rounds_table(model) -> pd.DataFrame:
     log = model.log
-    cols = ["replication", "round", "day", "format", "party", "issue", "position", "aspiration",
+    cols = ["point", "replication", "round", "day", "format", "party", "issue", "position", "aspiration",
             "war_value", "proposal", "on_table", "answer", "agreed", "asked_for"]
     if log is None or not log.rounds:
         return pd.DataFrame(columns=cols)
     n, K = len(model.parties), len(model.issues)
     names = [p.name for p in model.parties]
-    asked = np.array([p.asks_for for p in model.parties], dtype=object)
+    asked = np.stack([p.p.asks_for for p in model.parties])  # (n, W) format level, -1 for none
+    format_names = np.array(["", *FORMATS], dtype=object)
     pieces = []
     for rec in log.rounds:
         w = np.nonzero(rec["held"])[0]
@@ -91,7 +114,8 @@ def rounds_table(model) -> pd.DataFrame:
         answer = rec["answer"][:, w].transpose(1, 0, 2)
         pieces.append(
             {
-                "replication": np.broadcast_to(model.replication_ids[w][:, None, None], shape).ravel(),
+                "point": np.broadcast_to(model.worlds.point[w][:, None, None], shape).ravel(),
+                "replication": np.broadcast_to(model.worlds.replication[w][:, None, None], shape).ravel(),
                 "round": np.full(answer.size, rec["round"]),
                 "day": np.full(answer.size, rec["day"]),
                 "format": np.broadcast_to(rec["format"][w][:, None, None], shape).ravel(),
@@ -104,6 +128,7 @@ def rounds_table(model) -> pd.DataFrame:
                 "on_table": on_table.ravel(),
                 "answer": np.where(on_table, answer, False).ravel(),
                 "agreed": per_issue(rec["agreed"]).ravel(),
+                "asked_for": format_names[per_party(asked).ravel() + 1],
             }
         )
     if not pieces:
@@ -112,8 +137,7 @@ def rounds_table(model) -> pd.DataFrame:
     df = pd.DataFrame(joined)
     df["answer"] = pd.array(df["answer"], dtype="boolean")
     df.loc[~df["on_table"], "answer"] = pd.NA
-    df["format"] = _cat(df["format"].to_numpy(), model.mediator.formats.names)
-    df["asked_for"] = asked[df["party"].to_numpy()]
+    df["format"] = _cat(df["format"].to_numpy(), FORMATS)
     df["party"] = _cat(df["party"].to_numpy(), names)
     df["issue"] = _cat(df["issue"].to_numpy(), model.issues.names)
     return df[cols]
@@ -121,13 +145,14 @@ def rounds_table(model) -> pd.DataFrame:
 
 def timeline_table(model) -> pd.DataFrame:
     if not model.timeline:
-        return pd.DataFrame(columns=["replication", "day", "balance"])
-    ids = model.replication_ids
+        return pd.DataFrame(columns=["point", "replication", "day", "balance"])
+    ids = model.worlds.replication
     T, R = len(model.timeline), len(ids)
     stack = {k: np.stack([row[k] for row in model.timeline]) for k in model.timeline[0]}
     start = np.datetime64(model.cfg.scenario.start_date, "D")
     df = pd.DataFrame(
         {
+            "point": np.tile(model.worlds.point, T),
             "replication": np.tile(ids, T),
             "day": np.repeat(stack["day"], R),
             "date": np.repeat(start + stack["day"].astype("timedelta64[D]"), R),
@@ -144,7 +169,7 @@ def timeline_table(model) -> pd.DataFrame:
         df[f"cost_{p.name}"] = stack["cost"][:, i].ravel()
     for k, name in enumerate(model.issues.names):
         df[f"in_force_{name}"] = stack["in_force"][:, :, k].ravel()
-    return df.sort_values(["replication", "day"], kind="stable").reset_index(drop=True)
+    return df.sort_values(["point", "replication", "day"], kind="stable").reset_index(drop=True)
 
 
 # -- summaries --------------------------------------------------------------------------------

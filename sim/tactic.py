@@ -1,8 +1,11 @@
 """Concession tactics: how a party's aspiration falls from 1 toward its war value.
 
-Each tactic is a small class with metadata (name, reference) and one method,
-`aspiration(state)`, a pure function of (R,) arrays. The formulas are also exposed
-as functions so that tests can hold them to the published closed forms.
+Each tactic is a small class with metadata (`name`, `reference`: a key of
+docs/bibliography.md, `parameters`: the `tactic.*` keys it reads) and one method,
+`aspiration(state, params)`, a pure function of (W,) arrays. A party's tactic may differ
+between worlds (`tactic.name` per world); `aspiration` then runs each tactic in use and
+picks, world by world. The formulas are also exposed as functions so that tests can hold
+them to the published closed forms.
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from sim.config import TacticConfig
+from sim.worlds import TacticParams
 
 
 @dataclass
 class TacticState:
-    """What a tactic may look at in a round; all (R,) arrays."""
+    """What a tactic may look at in a round; all (W,) arrays."""
 
     round_index: np.ndarray  # rounds this party attended before this one (0 at its first)
     war_value: np.ndarray  # reservation value V_i(t)
@@ -25,10 +28,12 @@ class TacticState:
     opponent_last: np.ndarray  # opponent's aspiration at its previous round
     opponent_before: np.ndarray  # ... and at the round before that
     opponent_war_value: np.ndarray
+    first_mover: np.ndarray  # (W,) bool: this party's side proposes first (side A)
+    opponent_discount: np.ndarray  # the opponent's `tactic.discount` (complete information)
 
 
 def faratin_alpha(r, deadline, beta, k=0.0):
-    """alpha(r) = k + (1 - k) * (min(r, R) / R) ** (1 / beta) (Faratin et al. 1998)."""
+    """alpha(r) = k + (1 - k) * (min(r, R) / R) ** (1 / beta) [Faratin1998]."""
     return k + (1.0 - k) * (np.minimum(r, deadline) / deadline) ** (1.0 / beta)
 
 
@@ -38,95 +43,74 @@ def aspiration_from_alpha(alpha, war_value):
 
 
 def rubinstein_share(d_first, d_second):
-    """The first proposer's equilibrium share (1 - d2) / (1 - d1 d2) (Rubinstein 1982)."""
+    """The first proposer's equilibrium share (1 - d2) / (1 - d1 d2) [Rubinstein1982]."""
     return (1.0 - d_second) / (1.0 - d_first * d_second)
 
 
 class Tactic:
     name: ClassVar[str]
-    reference: ClassVar[str]
-    classifier: ClassVar[dict]
+    reference: ClassVar[str]  # a key of docs/bibliography.md
+    parameters: ClassVar[tuple[str, ...]]  # the tactic.* keys it reads
 
-    def __init__(self, cfg: TacticConfig):
-        self.cfg = cfg
-
-    def aspiration(self, s: TacticState) -> np.ndarray:
+    @staticmethod
+    def aspiration(s: TacticState, p: TacticParams) -> np.ndarray:
         raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.cfg})"
 
 
 class Faratin(Tactic):
-    """Time-dependent: concedes along alpha(r) to reach the war value at the deadline."""
+    """Time-dependent: concedes along alpha(r) and reaches the war value in round deadline + 1
+    (round index r = deadline; the first round has index 0)."""
 
     name = "faratin"
-    reference = "Faratin, Sierra & Jennings (1998), Robotics and Autonomous Systems 24"
-    classifier = {"depends_on": "time", "parameters": ("beta", "deadline", "k")}
+    reference = "Faratin1998"
+    parameters = ("beta", "deadline", "k")
 
-    def aspiration(self, s: TacticState) -> np.ndarray:
-        c = self.cfg
-        return aspiration_from_alpha(faratin_alpha(s.round_index, c.deadline, c.beta, c.k), s.war_value)
+    @staticmethod
+    def aspiration(s: TacticState, p: TacticParams) -> np.ndarray:
+        return aspiration_from_alpha(faratin_alpha(s.round_index, p.deadline, p.beta, p.k), s.war_value)
 
 
 class Reciprocal(Tactic):
     """Tit-for-tat in utility: concede what the opponent conceded last round."""
 
     name = "reciprocal"
-    reference = "Faratin, Sierra & Jennings (1998), behaviour-dependent tactics"
-    classifier = {"depends_on": "opponent", "parameters": ("first_step",)}
+    reference = "Faratin1998"
+    parameters = ("first_step",)
 
-    def aspiration(self, s: TacticState) -> np.ndarray:
-        opened = s.round_index == 0
+    @staticmethod
+    def aspiration(s: TacticState, p: TacticParams) -> np.ndarray:
         their_step = np.maximum(s.opponent_before - s.opponent_last, 0.0)
-        step = np.where(opened, self.cfg.first_step, their_step)
+        step = np.where(s.round_index == 0, p.first_step, their_step)
         return np.maximum(s.last - step, s.war_value)
 
 
 class Rubinstein(Tactic):
-    """Stationary equilibrium demand: V plus the first proposer's share of the surplus.
+    """Stationary equilibrium demand: V plus its share of the surplus over both war values.
 
-    Side A plays the first proposer. Complete information: it knows the opponent's war
-    value and discount factor (the model passes the opponent's `tactic.discount` in as
-    `opponent_discount`, whatever tactic the opponent plays).
-    """
+    Side A proposes first. Complete information: it knows the opponent's war value and
+    discount factor (whatever tactic the opponent plays)."""
 
     name = "rubinstein"
-    reference = "Rubinstein (1982), Econometrica 50"
-    classifier = {"depends_on": "nothing", "parameters": ("discount",)}
+    reference = "Rubinstein1982"
+    parameters = ("discount",)
 
-    def __init__(self, cfg: TacticConfig, first_mover: bool = True, opponent_discount: float | None = None):
-        super().__init__(cfg)
-        self.first_mover = first_mover
-        self.opponent_discount = cfg.discount if opponent_discount is None else opponent_discount
+    @staticmethod
+    def share(mine, theirs, first_mover):
+        return np.where(first_mover, rubinstein_share(mine, theirs), 1.0 - rubinstein_share(theirs, mine))
 
-    def share(self) -> float:
-        mine, theirs = self.cfg.discount, self.opponent_discount
-        if self.first_mover:
-            return rubinstein_share(mine, theirs)
-        return 1.0 - rubinstein_share(theirs, mine)
-
-    def aspiration(self, s: TacticState) -> np.ndarray:
+    @staticmethod
+    def aspiration(s: TacticState, p: TacticParams) -> np.ndarray:
         surplus = np.maximum(1.0 - s.war_value - s.opponent_war_value, 0.0)
-        return s.war_value + self.share() * surplus
+        return s.war_value + Rubinstein.share(p.discount, s.opponent_discount, s.first_mover) * surplus
 
 
 TACTICS: dict[str, type[Tactic]] = {t.name: t for t in (Faratin, Reciprocal, Rubinstein)}
+_BY_CODE = list(TACTICS.values())
 
 
-def alternating_offers(d_first: float, d_second: float, max_rounds: int = 100):
-    """Two Rubinstein players split a pie of 1 by alternating offers.
-
-    Returns (share of the first proposer, round in which an offer was accepted). Each
-    proposer demands its equilibrium share; the responder accepts when what is left
-    is at least the discounted value of proposing next round.
-    """
-    demand = {0: rubinstein_share(d_first, d_second), 1: rubinstein_share(d_second, d_first)}
-    discount = {0: d_first, 1: d_second}
-    for rnd in range(max_rounds):
-        proposer, responder = rnd % 2, 1 - rnd % 2
-        offered = 1.0 - demand[proposer]
-        if offered >= discount[responder] * demand[responder] - 1e-12:
-            first_share = demand[proposer] if proposer == 0 else offered
-            return first_share, rnd + 1
-    return None, None
+def aspiration(s: TacticState, p: TacticParams) -> np.ndarray:
+    """Each world's aspiration by the tactic it plays there."""
+    codes = np.unique(p.code)
+    if len(codes) == 1:
+        return np.broadcast_to(_BY_CODE[codes[0]].aspiration(s, p), s.war_value.shape)
+    return np.select([p.code == c for c in codes], [_BY_CODE[c].aspiration(s, p) for c in codes])

@@ -1,7 +1,8 @@
 """Utility of settlements, the war value (outside option) and points of given utility.
 
-All functions are pure and broadcast over a leading replication axis: a settlement
-`a` is (..., K), an ideal `x` and salience `w` are (K,).
+All functions are pure and broadcast over leading axes: a settlement `a`, an ideal `x`
+and saliences `w` are (..., K) arrays (K issues); a party's exponent `rho` has the
+leading shape of `a` without the issue axis (or is a number).
 """
 
 from __future__ import annotations
@@ -9,18 +10,36 @@ from __future__ import annotations
 import numpy as np
 
 
-def issue_utility(a: np.ndarray, x: np.ndarray, rho: float = 1.0) -> np.ndarray:
+def power(d: np.ndarray, exponent) -> np.ndarray:
+    """d ** exponent element by element, and exactly d where the exponent is 1 (linear
+    utility, the default, needs no power: cheaper, and the same bits in any ensemble)."""
+    d = np.asarray(d, dtype=float)
+    e = np.broadcast_to(np.asarray(exponent, dtype=float), np.broadcast_shapes(d.shape, np.shape(exponent)))
+    d = np.broadcast_to(d, e.shape)
+    curved = e != 1.0
+    if not curved.any():
+        return d
+    out = d.copy()
+    out[curved] = d[curved] ** e[curved]
+    return out
+
+
+def _per_issue(rho):
+    return np.asarray(rho, dtype=float)[..., None]
+
+
+def issue_utility(a: np.ndarray, x: np.ndarray, rho=1.0) -> np.ndarray:
     """u_k(a_k) = 1 - |a_k - x_k| ** rho, issue by issue."""
-    return 1.0 - np.abs(a - x) ** rho
+    return 1.0 - power(np.abs(a - x), _per_issue(rho))
 
 
-def utility(a: np.ndarray, x: np.ndarray, w: np.ndarray, rho: float = 1.0) -> np.ndarray:
-    """U(a) = 1 - sum_k w_k |a_k - x_k| ** rho (MODEL.md section 3)."""
-    return 1.0 - (w * np.abs(a - x) ** rho).sum(axis=-1)
+def utility(a: np.ndarray, x: np.ndarray, w: np.ndarray, rho=1.0) -> np.ndarray:
+    """U(a) = 1 - sum_k w_k |a_k - x_k| ** rho (docs/model.md, utility)."""
+    return 1.0 - (w * power(np.abs(a - x), _per_issue(rho))).sum(axis=-1)
 
 
 def war_value(belief, u_own_terms, u_opp_terms, cost_per_day, horizon):
-    """Fearon's costly lottery: V = p U(own terms) + (1 - p) U(their terms) - kappa H."""
+    """Fearon's costly lottery [Fearon1995]: V = p U(own terms) + (1 - p) U(their terms) - kappa H."""
     return belief * u_own_terms + (1.0 - belief) * u_opp_terms - cost_per_day * horizon
 
 
@@ -37,9 +56,9 @@ def point_of_utility(x, y, w, rho, level, open_=None, fixed_loss=0.0, beyond=Fal
     step = y - x
     if open_ is not None:
         step = np.where(open_, step, 0.0)
-    loss_at_y = (w * np.abs(step) ** rho).sum(axis=-1)
+    loss_at_y = (w * power(np.abs(step), _per_issue(rho))).sum(axis=-1)
     room = np.maximum(1.0 - fixed_loss - level, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(loss_at_y > 0, (room / loss_at_y) ** (1.0 / rho), 0.0)
+        t = np.where(loss_at_y > 0, power(room / loss_at_y, 1.0 / np.asarray(rho, dtype=float)), 0.0)
     t = np.maximum(t, 0.0) if beyond else np.clip(t, 0.0, 1.0)
     return np.clip(x + t[..., None] * step, 0.0, 1.0)

@@ -1,15 +1,19 @@
 """The war between rounds: balance, attrition and resupply, signals, belief learning.
 
-Pure functions of (R,) arrays; `model.py` calls them once a day.
+Pure functions of arrays with the world axis first (or a leading belligerent axis);
+`fight` is one day of war, which the model runs once a day.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 
 def balance(strength_a, strength_b, decisiveness=1.0):
-    """Contest success function: p = c_A^g / (c_A^g + c_B^g), the chance side A prevails."""
+    """Contest success function [Tullock1980; Hirshleifer1989]: p = c_A^g / (c_A^g + c_B^g),
+    the chance that side A prevails."""
     a, b = strength_a**decisiveness, strength_b**decisiveness
     return a / (a + b)
 
@@ -18,7 +22,7 @@ def next_capability(capability, attrition, resupply, pause_resupply, intensity, 
     """One day: lose `attrition` (noisy) in proportion to the fighting, gain resupply.
 
     Resupply goes on during a pause, at `pause_resupply` times its fighting rate: the
-    side that resupplies faster gains power while a ceasefire holds (MODEL.md section 4).
+    side that resupplies faster gains power while a ceasefire holds [Fearon1995; Powell2006].
     """
     loss = attrition * intensity * np.maximum(1.0 + noise * shock, 0.0)
     supply = resupply * (intensity + (1.0 - intensity) * pause_resupply)
@@ -32,7 +36,7 @@ def battle_signal(p, battle_draw, fighting_draw, intensity):
 
 
 def learn(belief, signal, happened, rate):
-    """Slantchev's convergence: p <- p + lambda (signal - p), on days a battle is seen."""
+    """The principle of convergence [Slantchev2003]: p <- p + lambda (signal - p), on days a battle is seen."""
     return np.where(happened, belief + rate * (signal - belief), belief)
 
 
@@ -41,3 +45,27 @@ def pause_shift(strength_a, strength_b, supply_a, supply_b, days, decisiveness=1
     now = balance(strength_a, strength_b, decisiveness)
     later = balance(strength_a + days * supply_a, strength_b + days * supply_b, decisiveness)
     return later - now
+
+
+def side_strength(capability: np.ndarray, side: np.ndarray, which: int) -> np.ndarray:
+    """(W,) the summed capability of the belligerents (rows of `capability`) on one side."""
+    return capability[side == which].sum(axis=0)
+
+
+@dataclass
+class Battle:
+    """What one day of fighting did, in every world."""
+
+    capability: np.ndarray  # (m, W) each belligerent's capability at the day's end
+    happened: np.ndarray  # (W,) a battle was fought and seen
+    a_won: np.ndarray  # (W,) side A won it
+
+
+def fight(capability, side, attrition, resupply, pause_resupply, intensity, shock, battle_draw, fighting_draw,
+          decisiveness, noise, floor) -> Battle:
+    """One day of war for m belligerents (rows) in W worlds: the day's battle is fought at
+    the dawn balance; then attrition and resupply move every capability."""
+    p_a = balance(side_strength(capability, side, 0), side_strength(capability, side, 1), decisiveness)
+    happened, a_won = battle_signal(p_a, battle_draw, fighting_draw, intensity)
+    moved = next_capability(capability, attrition, resupply, pause_resupply, intensity, shock.T, noise, floor)
+    return Battle(moved, happened, a_won)

@@ -62,8 +62,8 @@ def default_run():
 def test_scenario_names_what_the_targets_refer_to():
     cfg = make_cfg()
     assert {CORRIDORS, CEASEFIRE, WITHDRAWAL} <= set(cfg.scenario.issues)
-    assert cfg.scenario.parties[ASKER].asks_for == "leaders"
-    assert "leaders" in cfg.scenario.parties[REFUSER].format_conditions
+    assert cfg.scenario.parties[ASKER].asks_for.name == "leaders"
+    assert "leaders" in [f.name for f in cfg.scenario.parties[REFUSER].format_conditions]
 
 
 def test_calibration_targets_hold_in_most_replications(default_run):

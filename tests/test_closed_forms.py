@@ -1,4 +1,4 @@
-"""The reference results of MODEL.md section 8, items 1-5.
+"""The reference results the model must reproduce (docs/model.md, "Closed forms"), items 1-5.
 
 Every expected value here is computed in the test from the published formula or from
 the definitions (a brute-force search on a grid, a derivation from the war values the
@@ -7,33 +7,15 @@ run itself reports), never copied from the model's output.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
 
-from sim.config import TacticConfig, register
-from sim.proposal import Table, kalai, nash
+from conftest import make_cfg
+from oracles import alternating_offers, tactic_params
 from sim.ensemble import simulate
-from sim.tactic import (
-    Faratin,
-    Rubinstein,
-    TacticState,
-    alternating_offers,
-    aspiration_from_alpha,
-    faratin_alpha,
-    rubinstein_share,
-)
+from sim.proposal import Table, kalai, nash
+from sim.tactic import TACTICS, Faratin, Rubinstein, TacticState, aspiration_from_alpha, faratin_alpha, rubinstein_share
 from sim.utility import utility, war_value
-
-CONF = Path(__file__).resolve().parents[1] / "conf"
-register()
-
-
-def make_cfg(*overrides):
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose("config", overrides=list(overrides))
 
 
 # ----------------------------------------------------------------------------- 1. Faratin
@@ -86,11 +68,11 @@ def test_aspiration_from_alpha(value):
 def test_faratin_tactic_follows_curve(beta):
     """The tactic a party plays reaches A(r) = V + (1 - V)(1 - alpha(r)) in every world."""
     deadline, k = 6, 0.05
-    tactic = Faratin(TacticConfig(name="faratin", beta=beta, deadline=deadline, k=k))
     r = np.array([0, 1, 2, 5, 6, 9])
     v = np.array([0.1, 0.3, 0.5, 0.2, 0.7, 0.4])
     ones = np.ones_like(v)
-    got = tactic.aspiration(TacticState(r, v, ones, ones, ones, 1.0 - v))
+    params = tactic_params(len(r), list(TACTICS).index("faratin"), beta=beta, deadline=deadline, k=k)
+    got = Faratin.aspiration(TacticState(r, v, ones, ones, ones, 1.0 - v, ones > 0, ones * 0.9), params)
     want = [vi + (1 - vi) * (1 - _alpha_reference(ri, deadline, beta, k)) for ri, vi in zip(r, v)]
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
 
@@ -292,10 +274,10 @@ def test_alternating_offers_accepted_at_once(d1, d2):
 
 @pytest.mark.parametrize("d1,d2", DISCOUNTS)
 def test_rubinstein_tactic_shares(d1, d2):
-    first = Rubinstein(TacticConfig(name="rubinstein", discount=d1), first_mover=True, opponent_discount=d2)
-    second = Rubinstein(TacticConfig(name="rubinstein", discount=d2), first_mover=False, opponent_discount=d1)
-    assert first.share() == pytest.approx((1.0 - d2) / (1.0 - d1 * d2), rel=1e-12)
-    assert first.share() + second.share() == pytest.approx(1.0, abs=1e-12)
+    first = Rubinstein.share(d1, d2, True)
+    second = Rubinstein.share(d2, d1, False)
+    assert first == pytest.approx((1.0 - d2) / (1.0 - d1 * d2), rel=1e-12)
+    assert first + second == pytest.approx(1.0, abs=1e-12)
 
 
 # ------------------------------------------------------------------------- 5. Convergence

@@ -44,16 +44,16 @@ BAD = [
     # (override, words the one line must contain: the key and what is allowed)
     ("scenario.parties.russia.ideal.ceasefire=1.5", ["scenario.parties.russia.ideal.ceasefire", "[0, 1]"]),
     ("+scenario.parties.ukraine.opening.withdrawal=-0.2", ["scenario.parties.ukraine.opening.withdrawal", "[0, 1]"]),
-    ("scenario.parties.russia.salience.ceasefire=-0.1", ["scenario.parties.russia.salience.ceasefire", ">= 0"]),
+    ("scenario.parties.russia.salience.ceasefire=-0.1", ["scenario.parties.russia.salience.ceasefire", "[0, 1]"]),
     ("scenario.parties.russia.tactic.name=stubborn", ["scenario.parties.russia.tactic.name", "faratin, reciprocal, rubinstein"]),
     ("mediator.rule=coin_flip", ["mediator.rule", "split, compromise, nash, kalai"]),
     ("scenario.calendar.0.format=summit", ["scenario.calendar.0.format", "delegation, ministers, leaders"]),
     ("+scenario.parties.russia.ideal.crimea=0.5", ["scenario.parties.russia.ideal.crimea", "ceasefire, neutrality"]),
     ("scenario.days=10", ["scenario.calendar.2.day", "[0, 9]"]),
-    ("replications=0", ["replications", ">= 1"]),
+    ("replications=0", ["replications", "[1, 1e9]"]),
     ("replications=many", ["replications", "Integer"]),
     ("scenario=atlantis", ["scenario/atlantis", "russia_ukraine_2022, symmetric_dyad"]),
-    ("seed=-1", ["seed", ">= 0"]),
+    ("seed=-1", ["seed", "[0, 2^63)"]),
     ("scenario.start_date=2022-02-30", ["scenario.start_date", "YYYY-MM-DD"]),
 ]
 
@@ -100,7 +100,7 @@ def test_bad_value_stops_with_one_line_naming_key_and_allowed_values(override, w
 
 def test_validation_happens_before_any_simulation():
     cfg = make_cfg("mediator.bias=2")
-    with pytest.raises(ConfigError, match=r"mediator.bias=2.0 .*\[-1, 1\]"):
+    with pytest.raises(ConfigError, match=r"mediator.bias=2(\.0)? .*\[-1, 1\]"):
         simulate(cfg)
 
 

@@ -1,4 +1,4 @@
-"""Invariants every run must keep (MODEL.md sections 0, 3-7), on the 2022 scenario and variants.
+"""Invariants every run must keep (docs/model.md), on the 2022 scenario and variants.
 
 - positions, proposals, beliefs and agreed terms stay in [0, 1];
 - cumulative war costs never fall;
@@ -10,23 +10,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
 
-from sim.config import register
+from conftest import make_cfg
 from sim.ensemble import simulate
-
-CONF = Path(__file__).resolve().parents[1] / "conf"
-register()
-
-
-def make_cfg(*overrides):
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose("config", overrides=list(overrides))
 
 
 @lru_cache(maxsize=None)

@@ -40,9 +40,9 @@ def test_package_nash_beats_every_point_of_a_fine_grid(seed):
     grid = np.array(list(itertools.product(np.linspace(0, 1, 51), repeat=K)))
     floor = 1.0 - np.abs(t.reservation - IDEAL[:, None, :])
     for r in range(R):
-        g = np.stack([(t.salience[i] * (1.0 - np.abs(grid - IDEAL[i]) - floor[i, r])).sum(-1) for i in range(2)])
+        g = np.stack([(t.salience[i, 0] * (1.0 - np.abs(grid - IDEAL[i]) - floor[i, r])).sum(-1) for i in range(2)])
         best = np.where((g >= 0).all(axis=0), g[0] * g[1], -np.inf).max()
-        mine = [(t.salience[i] * (1.0 - np.abs(terms[r] - IDEAL[i]) - floor[i, r])).sum() for i in range(2)]
+        mine = [(t.salience[i, 0] * (1.0 - np.abs(terms[r] - IDEAL[i]) - floor[i, r])).sum() for i in range(2)]
         assert min(mine) >= 0
         assert mine[0] * mine[1] >= best - 1e-12
 
@@ -53,12 +53,12 @@ def test_package_kalai_gives_equal_shares_of_the_best_rational_gains(seed):
     terms = kalai(t)
     d = np.abs(IDEAL[1] - IDEAL[0])
     floor = 1.0 - np.abs(t.reservation - IDEAL[:, None, :])
-    al, be = t.salience[0] * d, t.salience[1] * d  # gains are linear in s along the ideals' segment
+    al, be = t.salience[0, 0] * d, t.salience[1, 0] * d  # gains are linear in s along the ideals' segment
     for r in range(R):
-        ga0, gb0 = (t.salience[0] * (1 - floor[0, r])).sum(), (t.salience[1] * (1 - d - floor[1, r])).sum()
+        ga0, gb0 = (t.salience[0, 0] * (1 - floor[0, r])).sum(), (t.salience[1, 0] * (1 - d - floor[1, r])).sum()
         best_a = ga0 - linprog(al, A_ub=[-be], b_ub=[gb0], bounds=[(0, 1)] * K).fun
         best_b = gb0 - linprog(-be, A_ub=[al], b_ub=[ga0], bounds=[(0, 1)] * K).fun
-        ga, gb = ((t.salience[i] * (1.0 - np.abs(terms[r] - IDEAL[i]) - floor[i, r])).sum() for i in range(2))
+        ga, gb = ((t.salience[i, 0] * (1.0 - np.abs(terms[r] - IDEAL[i]) - floor[i, r])).sum() for i in range(2))
         assert ga / best_a == pytest.approx(gb / best_b, abs=1e-9)
         # and no point gives both a larger share (max-min, by linear programming)
         lp = linprog(np.r_[np.zeros(K), -1.0], A_ub=[np.r_[al / best_a, 1.0], np.r_[-be / best_b, 1.0]],

@@ -1,4 +1,4 @@
-"""Formats, packages, requests, guarantors, leverage and breakdown: MODEL.md sections 2-6."""
+"""Formats, packages, requests, guarantors, leverage and breakdown (docs/model.md, submodels)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from conftest import make_cfg
 from sim import simulate
 from sim.config import PartyConfig, TacticConfig
 from sim.proposal import tilt
-from sim.tactic import Reciprocal, TacticState
+from oracles import tactic_params
+from sim.tactic import TACTICS, Reciprocal, TacticState
 
 
 def agreed_rows(res) -> pd.DataFrame:
@@ -22,7 +23,7 @@ def agreed_rows(res) -> pd.DataFrame:
 def test_a_format_settles_only_issues_within_its_reach():
     cfg = make_cfg("replications=100")
     res = simulate(cfg)
-    reach = {f: spec.max_salience for f, spec in cfg.mediator.formats.items()}
+    reach = {f.name: spec.max_salience for f, spec in cfg.mediator.formats.items()}
     top = {i: max(p.salience[i] for p in cfg.scenario.parties.values()) for i in cfg.scenario.issues}
     rows = agreed_rows(res)
     assert len(rows) > 0
@@ -32,7 +33,7 @@ def test_a_format_settles_only_issues_within_its_reach():
 def test_package_items_are_agreed_together_and_only_by_leaders():
     cfg = make_cfg("replications=100", "scenario.parties.russia.format_conditions.leaders=1.0")
     res = simulate(cfg)
-    package = [i for i, spec in cfg.scenario.issues.items() if spec.protocol == "package"]
+    package = [i for i, spec in cfg.scenario.issues.items() if spec.protocol.name == "package"]
     rows = agreed_rows(res)
     in_pkg = rows[rows["issue"].isin(package)]
     assert len(in_pkg) > 0
@@ -103,15 +104,17 @@ def test_an_item_that_always_breaks_down_never_holds_and_reopens():
 
 
 def test_reciprocal_concedes_what_the_opponent_conceded():
-    tactic = Reciprocal(TacticConfig(name="reciprocal", first_step=0.05))
+    params = tactic_params(1, list(TACTICS).index("reciprocal"), first_step=0.05)
     state = lambda r, last, o_last, o_before: TacticState(  # noqa: E731
         round_index=np.array([r]), war_value=np.array([0.2]), last=np.array([last]),
         opponent_last=np.array([o_last]), opponent_before=np.array([o_before]), opponent_war_value=np.array([0.2]),
+        first_mover=np.array([True]), opponent_discount=np.array([0.9]),
     )
-    assert tactic.aspiration(state(0, 1.0, 1.0, 1.0))[0] == 1.0 - 0.05
-    assert np.isclose(tactic.aspiration(state(3, 0.8, 0.7, 0.75))[0], 0.8 - 0.05)
-    assert tactic.aspiration(state(3, 0.8, 0.76, 0.75))[0] == 0.8  # no concession for a retreat
-    assert tactic.aspiration(state(3, 0.25, 0.1, 0.5))[0] == 0.2  # never below the war value
+    aspiration = lambda *a: Reciprocal.aspiration(state(*a), params)[0]  # noqa: E731
+    assert aspiration(0, 1.0, 1.0, 1.0) == 1.0 - 0.05
+    assert np.isclose(aspiration(3, 0.8, 0.7, 0.75), 0.8 - 0.05)
+    assert aspiration(3, 0.8, 0.76, 0.75) == 0.8  # no concession for a retreat
+    assert aspiration(3, 0.25, 0.1, 0.5) == 0.2  # never below the war value
 
 
 def test_bias_moves_terms_toward_the_favoured_party_by_its_share():
