@@ -67,7 +67,7 @@ def _with_point(frame: pd.DataFrame, points: pd.DataFrame | None, name: str) -> 
         return frame
     if points is None:
         return frame.drop(columns="point")
-    at = frame["point"].to_numpy()
+    at = frame["point"].to_numpy(dtype=int)
     for i, path in enumerate(points.columns, start=1):
         frame.insert(i, path, points[path].to_numpy()[at])
     return frame
