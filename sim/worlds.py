@@ -256,13 +256,17 @@ def assign(worlds: Worlds, key: Key, values: Any, mask: np.ndarray | None = None
 
 
 def parameter_uniforms(seed: int, replications: np.ndarray, n: int) -> np.ndarray:
-    """(W, n) uniforms from each world's parameter stream; one stream per distinct replication."""
+    """(W, n) uniforms in [0, 1) from each world's parameter stream, one per drawn key.
+
+    The stream is `SeedSequence(seed, spawn_key=(replication, 1))`; its n words
+    (`generate_state`, well mixed by design) become n uniforms with 53-bit resolution.
+    Worlds that share a replication share its draws (common random numbers).
+    """
     unique, back = np.unique(replications, return_inverse=True)
-    block = np.empty((len(unique), n))
+    words = np.empty((len(unique), n), dtype=np.uint64)
     for row, r in enumerate(unique):
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(int(r), 1))))
-        block[row] = rng.random(n)
-    return block[back]
+        words[row] = np.random.SeedSequence(seed, spawn_key=(int(r), 1)).generate_state(n, np.uint64)
+    return ((words >> np.uint64(11)) * 2.0**-53)[back]
 
 
 def resolve(cfg: Config, point: np.ndarray, replication: np.ndarray, points=None) -> Worlds:
