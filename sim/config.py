@@ -153,6 +153,17 @@ class PolicyConfig:
 
 
 @dataclass
+class EventConfig:
+    """Parameter changes from a day on (sim/events.py); paths are per-world config keys."""
+
+    day: Num = allowed(0, 0, 1e5, integer=True)  # fires at the start of this day, before its round
+    enabled: bool = True
+    set: dict[str, Any] = field(default_factory=dict)  # path -> new value
+    scale: dict[str, Any] = field(default_factory=dict)  # path -> factor on the value then in force
+    add: dict[str, Any] = field(default_factory=dict)  # path -> amount added to it
+
+
+@dataclass
 class ScenarioConfig:
     name: str = "scenario"
     start_date: str = "2022-02-24"
@@ -161,6 +172,7 @@ class ScenarioConfig:
     parties: dict[str, PartyConfig] = field(default_factory=dict)
     calendar: list[RoundConfig] = field(default_factory=list)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    events: dict[str, EventConfig] = field(default_factory=dict)
 
 
 @dataclass
@@ -367,7 +379,9 @@ def validate(cfg: Config) -> Config:
         check_number(path, value, rng)
 
     from sim.design import check_design
+    from sim.events import check_events
 
+    check_events(cfg)
     check_design(cfg)
     return cfg
 

@@ -34,17 +34,9 @@ DESIGN_STREAM = 2**32  # spawn key of the design's own stream, beyond any replic
 def axes(cfg: Config) -> dict[str, Any]:
     """The design's axes as {config path: list or distribution}; nested mappings written
     on the command line (`+design.axes.mediator.bias=[...]`) are flattened to paths."""
-    flat: dict[str, Any] = {}
+    from sim.worlds import flat_paths
 
-    def walk(prefix: str, node: Any) -> None:
-        if isinstance(node, dict) and "dist" not in node:
-            for k, v in node.items():
-                walk(f"{prefix}.{k}" if prefix else str(k), v)
-        else:
-            flat[prefix] = node
-
-    walk("", cfg.design.axes)
-    return flat
+    return flat_paths(cfg.design.axes)
 
 
 def is_design(cfg: Config) -> bool:

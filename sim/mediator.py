@@ -102,6 +102,7 @@ class Mediator(mesa.Agent):
                 answer=answers, agreed=agreed, war_value=np.stack([values[p] for p in m.parties]),
                 aspiration=np.stack([p.aspiration for p in m.parties]),
                 position=np.stack([p.position for p in m.parties]),
+                fired=m.fired == day,
             )
 
     def _parties_take_stock(self, held, open_) -> dict:

@@ -16,7 +16,7 @@ from sim.issue import Issues, cost_factor, fighting_intensity
 from sim.mediator import Mediator
 from sim.party import Party
 from sim.round import RoundLog
-from sim.worlds import Worlds, keys
+from sim.worlds import Worlds
 
 
 class NegotiationModel(mesa.Model):
@@ -60,7 +60,8 @@ class NegotiationModel(mesa.Model):
         self.noise = noise.draw(cfg.seed, worlds.replication, self.days, len(self.belligerents), K)
         self.log = RoundLog() if cfg.record.rounds else None
         self.timeline = [] if cfg.record.timeline else None
-        self.events = [e for e in (events.leverage(worlds, keys(cfg)),) if e is not None]
+        self.events = events.from_config(cfg, worlds)
+        self.fired = np.full((len(self.events), W), events.NEVER)  # the day each event fired in each world
         self.mediator = Mediator(self, cfg.mediator.favours, [r.day for r in sc.calendar], sc.policy.interval)
         self._open_day(0)
         self.mediator.open_talks()
@@ -154,8 +155,8 @@ class NegotiationModel(mesa.Model):
 
     def _open_day(self, day: int) -> None:
         """The start of a day: the events scheduled for it fire, before its round."""
-        for event in self.events:
-            event.fire(self.worlds, day)
+        for i, event in enumerate(self.events):
+            self.fired[i] = np.where(event.fire(self.worlds, day, ~self.done), day, self.fired[i])
 
     def _record_day(self, day: int, intensity: np.ndarray) -> None:
         if self.timeline is None:
@@ -169,6 +170,7 @@ class NegotiationModel(mesa.Model):
                 "capability": np.stack([p.capability for p in self.parties]),
                 "cost": np.stack([p.cost for p in self.parties]),
                 "in_force": self.in_force.copy(),
+                "fired": self.fired == day,
             }
         )
 
@@ -179,5 +181,5 @@ class NegotiationModel(mesa.Model):
         if self.timeline is not None:
             last = self.timeline[-1]
             for day in range(last["day"] + 1, self.days + 1):
-                self.timeline.append({**last, "day": day})
+                self.timeline.append({**last, "day": day, "fired": np.zeros_like(last["fired"])})
         return self

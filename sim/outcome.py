@@ -90,7 +90,7 @@ def worlds_table(model) -> pd.DataFrame:
 def rounds_table(model) -> pd.DataFrame:
     log = model.log
     cols = ["point", "replication", "round", "day", "format", "party", "issue", "position", "aspiration",
-            "war_value", "proposal", "on_table", "answer", "agreed", "asked_for"]
+            "war_value", "proposal", "on_table", "answer", "agreed", "asked_for", "events"]
     if log is None or not log.rounds:
         return pd.DataFrame(columns=cols)
     n, K = len(model.parties), len(model.issues)
@@ -129,6 +129,7 @@ def rounds_table(model) -> pd.DataFrame:
                 "answer": np.where(on_table, answer, False).ravel(),
                 "agreed": per_issue(rec["agreed"]).ravel(),
                 "asked_for": format_names[per_party(asked).ravel() + 1],
+                "events": np.broadcast_to(_fired_names(model, rec["fired"])[w][:, None, None], shape).ravel(),
             }
         )
     if not pieces:
@@ -141,6 +142,14 @@ def rounds_table(model) -> pd.DataFrame:
     df["party"] = _cat(df["party"].to_numpy(), names)
     df["issue"] = _cat(df["issue"].to_numpy(), model.issues.names)
     return df[cols]
+
+
+def _fired_names(model, fired: np.ndarray) -> np.ndarray:
+    """(W,) the names of the events that fired in each world, comma-separated ("" for none)."""
+    names = np.full(fired.shape[1], "", dtype=object)
+    for event, now in zip(model.events, fired):
+        names = np.where(now, np.where(names == "", event.name, names + "," + event.name), names)
+    return names
 
 
 def timeline_table(model) -> pd.DataFrame:
@@ -169,6 +178,8 @@ def timeline_table(model) -> pd.DataFrame:
         df[f"cost_{p.name}"] = stack["cost"][:, i].ravel()
     for k, name in enumerate(model.issues.names):
         df[f"in_force_{name}"] = stack["in_force"][:, :, k].ravel()
+    for i, event in enumerate(model.events):  # True on the day the event fired in that world
+        df[f"event_{event.name}"] = stack["fired"][:, i].ravel()
     return df.sort_values(["point", "replication", "day"], kind="stable").reset_index(drop=True)
 
 

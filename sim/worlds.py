@@ -118,6 +118,7 @@ class Worlds:
     war: WarParams
     policy: PolicyParams
     varied: dict[str, np.ndarray] = field(default_factory=dict)  # path -> (W,) values, drawn or set
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # events' keys: path -> (W,) values
 
     def __len__(self) -> int:
         return len(self.replication)
@@ -207,7 +208,49 @@ def keys(cfg: Config) -> dict[str, Key]:
     out["mediator.leverage_from_day"] = _num(("mediator", "leverage_from_day"), med.leverage_from_day, MediatorConfig, "leverage_from_day")
     for attr in ("decisiveness", "noise", "learning_rate", "pause_horizon", "min_capability"):
         out[f"war.{attr}"] = _num(("war", attr), getattr(cfg.war, attr), WarConfig, attr)
+    out.update(event_keys(cfg, dict(out)))
     return out
+
+
+def event_keys(cfg: Config, targets: dict[str, Key]) -> dict[str, Key]:
+    """The per-world keys of the scenario's events: day, enabled, and each change's value
+    (a change keeps the kind and range of the key it changes; factors and amounts are numbers)."""
+    from sim.config import EventConfig
+
+    out: dict[str, Key] = {}
+    for name, event in cfg.scenario.events.items():
+        at = f"scenario.events.{name}"
+        out[f"{at}.day"] = Key(("extra", f"{at}.day"), "int", event.day, _range(EventConfig, "day"))
+        out[f"{at}.enabled"] = Key(("extra", f"{at}.enabled"), "bool", event.enabled)
+        for op in ("set", "scale", "add"):
+            for path, value in flat_paths(getattr(event, op)).items():
+                target = targets.get(path)
+                if target is None:
+                    continue  # sim.events.check_events names it
+                full = f"{at}.{op}.{path}"
+                if op == "set":
+                    out[full] = Key(("extra", full), target.kind, value, target.range, target.categories)
+                else:
+                    out[full] = Key(("extra", full), "num", value, Range(-BIG_CHANGE, BIG_CHANGE))
+    return out
+
+
+BIG_CHANGE = 1e6  # factors and amounts of an event: finite
+
+
+def flat_paths(mapping: dict) -> dict:
+    """{a: {b: 1}} -> {"a.b": 1}; a distribution ({dist: ...}) is a value, not a level."""
+    flat: dict = {}
+
+    def walk(prefix: str, node) -> None:
+        if isinstance(node, dict) and "dist" not in node:
+            for k, v in node.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            flat[prefix] = node
+
+    walk("", mapping)
+    return flat
 
 
 # -- resolution ----------------------------------------------------------------------------------
@@ -241,6 +284,10 @@ def _empty(cfg: Config, W: int) -> Worlds:
 def locate(worlds: Worlds, where: tuple) -> tuple[np.ndarray, tuple]:
     """The array a key lives in and the index of its column(s) after the world axis."""
     group, attr, *columns = where
+    if group == "extra":
+        if attr not in worlds.extra:
+            worlds.extra[attr] = np.zeros(len(worlds))
+        return worlds.extra[attr], ()
     owner = worlds.parties[group] if isinstance(group, int) else getattr(worlds, group)
     for part in attr.split("."):
         owner = getattr(owner, part)
