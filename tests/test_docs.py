@@ -2,6 +2,7 @@
 
 The snippets run in order, in one namespace, on a small run of the default scenario
 written where they look for it (`results/runs/russia_ukraine_2022/<timestamp>/`).
+CITATION.cff and CHANGELOG.md name the version in pyproject.toml.
 """
 
 from __future__ import annotations
@@ -98,3 +99,12 @@ def test_the_guide_shows_the_default_scenario_poles_and_ideals():
         for issue, spec in cfg["issues"].items()
     }
     assert shown == expected
+
+
+def test_citation_and_changelog_name_the_package_version():
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert citation["cff-version"] == "1.2.0" and str(citation["version"]) == version
+    assert f"## [{version}] - {citation['date-released']}" in (ROOT / "CHANGELOG.md").read_text()
