@@ -106,6 +106,7 @@ class IssueConfig:
     cost_relief: Num = allowed(0.0, **UNIT)  # share of each party's daily war cost removed while in force
     breakdown: Num = allowed(0.0, **UNIT)  # per-day hazard that the agreed item collapses
     protocol: Protocol = Protocol.issue_by_issue
+    indivisible: bool = False  # only its poles are possible terms (mechanisms.red_lines) [Fearon1995; Hassner2003]
 
 
 @dataclass
@@ -116,6 +117,7 @@ class TacticConfig:
     k: Num = allowed(0.0, **UNIT)  # faratin: share of the concession made in the first round
     first_step: Num = allowed(0.05, **UNIT)  # reciprocal: opening concession in utility units
     discount: Num = allowed(0.9, 0.0, 1.0, high_open=True)  # rubinstein: per-round discount factor
+    eta: Num = allowed(0.0, 0.0, 10.0)  # war-driven aspirations: how much a change of war value moves the aspiration
 
 
 @dataclass
@@ -136,6 +138,10 @@ class PartyConfig:
     tactic: TacticConfig = field(default_factory=TacticConfig)
     asks_for: Optional[Format] = None  # a format the party requests at every round
     format_conditions: dict[Format, Num] = allowed({}, **UNIT)  # attends only if the widest gap <= this
+    red_lines: dict[str, Num] = allowed({}, **UNIT)  # issue -> a term; it accepts nothing farther from its ideal
+    red_lines_public: bool = True  # the mediator knows its red lines and proposes within them
+    audience_cost: Num = allowed(0.0, 0.0, 100.0)  # gamma: cost of conceding past its opening [Fearon1994]
+    private_spread: Num = allowed(0.0, **UNIT)  # sd of the others' prior over its optimism (private information)
 
 
 @dataclass
@@ -164,6 +170,34 @@ class EventConfig:
 
 
 @dataclass
+class Switch:
+    enabled: bool = False
+
+
+@dataclass
+class PowerShiftConfig:
+    enabled: bool = False  # war values from the balance projected over the horizon [Fearon1995; Powell2006]
+    renege: bool = True  # a deal is worth less when the other side will want to break it as power shifts
+
+
+@dataclass
+class PrivateInformationConfig:
+    enabled: bool = False  # optimism is private; others hold beliefs over types [Fearon1995; Slantchev2003]
+    types: int = 7  # the grid of types the others' beliefs range over
+
+
+@dataclass
+class MechanismsConfig:
+    """Why rational parties keep fighting (sim/mechanisms.py); all off = the base model."""
+
+    power_shift: PowerShiftConfig = field(default_factory=PowerShiftConfig)
+    private_information: PrivateInformationConfig = field(default_factory=PrivateInformationConfig)
+    red_lines: Switch = field(default_factory=Switch)  # red lines and indivisible issues [Toft2003; Hassner2003]
+    audience_costs: Switch = field(default_factory=Switch)  # [Fearon1994; Goemans2000]
+    war_driven_aspirations: Switch = field(default_factory=Switch)  # [Faratin1998; Wagner2000]
+
+
+@dataclass
 class ScenarioConfig:
     name: str = "scenario"
     start_date: str = "2022-02-24"
@@ -173,6 +207,7 @@ class ScenarioConfig:
     calendar: list[RoundConfig] = field(default_factory=list)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     events: dict[str, EventConfig] = field(default_factory=dict)
+    mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
 
 
 @dataclass
@@ -325,7 +360,7 @@ def validate(cfg: Config) -> Config:
         fail("scenario.parties", parties, "allowed: at least two parties")
     for name, party in sc.parties.items():
         key = f"scenario.parties.{name}"
-        for vec in ("ideal", "salience", "opening"):
+        for vec in ("ideal", "salience", "opening", "red_lines"):
             for issue in getattr(party, vec):
                 _choice(f"{key}.{vec}.{issue}", issue, issues, "issue")
         missing = [i for i in issues if i not in party.ideal]
@@ -355,6 +390,9 @@ def validate(cfg: Config) -> Config:
     days = [r.day for r in sc.calendar]
     if days != sorted(set(days)):
         fail("scenario.calendar", days, "allowed: rounds on distinct days in increasing order")
+    if not 1 <= sc.mechanisms.private_information.types <= 101:
+        fail("scenario.mechanisms.private_information.types", sc.mechanisms.private_information.types,
+             "allowed: an integer in [1, 101]")
     if not 0 <= sc.policy.interval <= 10_000:
         fail("scenario.policy.interval", sc.policy.interval, "allowed: an integer in [0, 10000]")
 

@@ -8,12 +8,26 @@ rule and with what bias is decided per world (`sim.worlds.MediatorParams`, `Poli
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
 from mesa.time import Schedule
 
+from sim import commitment, red_lines
 from sim import proposal as rules
 from sim.round import agree, coverage
+
+
+@dataclass
+class Stock:
+    """What the parties bring to a round: war values, the ones their positions show, the ones
+    the others price them at, and, with private information, each type's."""
+
+    values: dict  # party -> (W,) its true war value
+    stated: dict  # party -> (W,) the war value its stated positions reflect
+    public: dict  # party -> (W,) the war value the mediator and the other side price it at
+    types: dict  # party -> (W, M) each type's war value (private information only)
 
 
 class Mediator(mesa.Agent):
@@ -84,42 +98,97 @@ class Mediator(mesa.Agent):
         level, held = self.choose_format(planned, held)
         self.rounds_held += held
 
-        values = self._parties_take_stock(held, open_)
-        terms = self.propose(values, open_)
+        stock = self._parties_take_stock(held, open_)
+        terms = self.propose(stock.public, open_)
         reach = coverage(level, m.issue_salience(), self.p.max_salience)
         on_table = held[:, None] & open_ & reach
         shifts = m.pause_shift_against()
-        answers = np.stack([p.answer(terms, on_table, values[p], shifts[p]) for p in m.parties])
+        deals = {p: self._deal_for(p, terms) for p in m.parties}
+        answers = np.stack([p.answer(terms, on_table, stock.values[p], shifts[p], deal=deals[p]) for p in m.parties])
         packages_allowed = np.take_along_axis(self.p.packages, level[:, None], axis=-1)[:, 0]
         agreed = agree(answers, m.concerned(), on_table, open_, m.worlds.issues.package, packages_allowed)
         progress = m.settle(agreed, terms, day, number)
         self._follow_policy(held, level, progress)
         self.proposal = np.where(held[:, None] & open_, terms, self.proposal)
+        for p, answer in zip(m.parties, answers):  # what the answers reveal about each party's type
+            if p.beliefs is not None:
+                self._learn_types(p, stock, terms, on_table, shifts[p], deals[p], answer, held)
 
         if m.log is not None:
             m.log.add(
                 round=number, day=day, held=held, format=level, proposal=terms, on_table=on_table,
-                answer=answers, agreed=agreed, war_value=np.stack([values[p] for p in m.parties]),
+                answer=answers, agreed=agreed, war_value=np.stack([stock.values[p] for p in m.parties]),
                 aspiration=np.stack([p.aspiration for p in m.parties]),
                 position=np.stack([p.position for p in m.parties]),
                 fired=m.fired == day,
             )
 
-    def _parties_take_stock(self, held, open_) -> dict:
-        """Each party weighs the war, concedes by its tactic and restates its positions."""
+    def _parties_take_stock(self, held, open_) -> Stock:
+        """Each party weighs the war, concedes by its tactic and restates its positions.
+
+        With private information a party states what its most resolute possible type would,
+        the others (and this mediator) price it at its middle possible type, and it keeps
+        its true aspiration for its answers (sim/information.py)."""
         m = self.model
         values = {p: p.war_value() for p in m.parties}
-        first = {p: p.rounds_attended == 0 for p in m.parties}
-        new = {p: p.next_aspiration(values[p], m.opponent(p), values[m.opponent(p)]) for p in m.parties}
+        stock = Stock(values, dict(values), dict(values), {})
+        private = m.worlds.mechanisms.private_information
         for p in m.parties:
-            p.attend(held, new[p])
+            if p.beliefs is not None:
+                per_type = np.stack([p.war_value(belief=b) for b in p.beliefs.balance.T], axis=-1)
+                stock.types[p] = per_type
+                stock.stated[p] = np.where(private, p.beliefs.toughest(per_type), values[p])
+                stock.public[p] = np.where(private, p.beliefs.middle(per_type), values[p])
+        first = {p: p.rounds_attended == 0 for p in m.parties}
+        new, true = {}, {}
+        for p in m.parties:
+            other = m.opponent(p)
+            new[p] = p.next_aspiration(stock.stated[p], other, stock.public[other], previous=p.last_stated_value)
+            true[p] = new[p] if p.beliefs is None else np.where(
+                private, p.next_aspiration(values[p], other, stock.public[other]), new[p])
+        for p in m.parties:
+            p.attend(held, new[p], true[p], values[p], stock.stated[p])
         wanted = {p: p.wanted_position(self.proposal, open_, m.terms, first[p]) for p in m.parties}
         for p in m.parties:  # nobody offers more than the other side now asks
             p.state_position(held, wanted[p], self.proposal, wanted[m.opponent(p)], first[p])
-        return values
+        return stock
+
+    def _deal_for(self, party, terms):
+        """(f, balance on the day the deal breaks) for a party weighing `terms`, or None: with
+        power shift and renege on, the other side breaks a deal from the first projected day
+        its war value exceeds what the deal gives it (sim/commitment.py)."""
+        m = self.model
+        ps = m.worlds.mechanisms
+        on = ps.power_shift & ps.renege
+        if not on.any():
+            return None
+        other = m.opponent(party)
+        days = commitment.check_days(party.p.horizon)
+        p_other = m.balance_path(other.side, days)
+        u_own, u_their = other.utility(other.own_terms()), other.utility(other.their_terms())
+        v_other = p_other * u_own[:, None] + (1.0 - p_other) * u_their[:, None] - (other.cost_rate() * other.p.horizon)[:, None]
+        share, at = commitment.renege_share(v_other, other.utility(terms))
+        p_break = np.take_along_axis(1.0 - p_other, at[:, None], axis=-1)[:, 0]
+        return np.where(on, share, 1.0), p_break
+
+    def _learn_types(self, party, stock, terms, on_table, shift, deal, answer, held) -> None:
+        """Rule out the types that would have answered otherwise on the items put to the party."""
+        m = self.model
+        other = m.opponent(party)
+        asked = on_table & m.concerned()[party.index]
+        consistent = []
+        for j, belief in enumerate(party.beliefs.balance.T):
+            value = stock.types[party][:, j]
+            aspiration = party.next_aspiration(value, other, stock.public[other], previous=party.last_value)
+            would = party.answer(terms, on_table, value, shift, aspiration=aspiration, deal=deal, belief=belief)
+            consistent.append(((would == answer) | ~asked).all(axis=-1))
+        ok = np.stack(consistent, axis=-1) | (np.arange(len(consistent)) == party.beliefs.true[:, None])
+        update = held & m.worlds.mechanisms.private_information
+        party.beliefs.rule_out(ok | ~update[:, None])
 
     def propose(self, values: dict, open_) -> np.ndarray:
-        """Terms on every open issue by each world's rule, tilted by its bias; settled ones unchanged."""
+        """Terms on every open issue by each world's rule, tilted by its bias, within the public
+        red lines and at a pole on indivisible issues; settled ones unchanged."""
         m = self.model
         table = rules.Table(
             positions=np.stack([p.position for p in m.parties]),
@@ -133,6 +202,12 @@ class Mediator(mesa.Agent):
         )
         terms = rules.propose(table, self.p.rule)
         terms = rules.tilt(terms, self.favoured.position, self.opposed.position, self.p.bias)
+        lines = m.worlds.mechanisms.red_lines
+        if lines.any():
+            for p, concerned in zip(m.parties, table.concerned):
+                public = (lines & p.p.red_lines_public)[:, None] & concerned
+                terms = np.where(public, red_lines.keep_within(terms, p.p.ideal, p.p.red_lines), terms)
+            terms = np.where(lines[:, None], red_lines.to_pole(terms, m.worlds.issues.indivisible), terms)
         return np.where(open_, np.clip(terms, 0.0, 1.0), m.terms)
 
     def _follow_policy(self, held, level, progress) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import events, noise, war
+from sim import commitment, events, information, noise, war
 from sim.config import Config
 from sim.issue import Issues, cost_factor, fighting_intensity
 from sim.mediator import Mediator
@@ -42,8 +42,9 @@ class NegotiationModel(mesa.Model):
         self.leads = [next(p for p in self.parties if p.belligerent and p.side == s) for s in (0, 1)]
         self.belligerents = [p for p in self.parties if p.belligerent]
         self._sides = np.array([p.side for p in self.belligerents])
-        for p in self.parties:
-            p.belief = np.clip(self.balance_for(p.side) + p.p.optimism, 0.0, 1.0)
+        self.start_strength = np.stack([war.side_strength(self.capabilities(), self._sides, s) for s in (0, 1)])
+        self.lost = np.zeros((len(self.belligerents), W))  # capability each belligerent lost in battle
+        self._meet_the_parties(sc.mechanisms.private_information.types)
 
         # agreements, per world and issue
         self.in_force = np.zeros((W, K), dtype=bool)
@@ -67,6 +68,22 @@ class NegotiationModel(mesa.Model):
         self.mediator.open_talks()
         self._record_day(0, np.ones(W))
 
+    def _meet_the_parties(self, types: int) -> None:
+        """Initial beliefs: the true balance for one's side plus one's optimism. With private
+        information, a party's optimism is its type, and the others track every type."""
+        private = self.worlds.mechanisms.private_information
+        for p, u in zip(self.parties, self.worlds.private_type.T):
+            now = self.balance_for(p.side)
+            optimism = p.p.optimism
+            if private.any():
+                offsets = information.type_offsets(p.p.optimism, p.p.private_spread, types)
+                true = information.true_type(u, types)
+                optimism = np.where(private, np.take_along_axis(offsets, true[:, None], axis=-1)[:, 0], optimism)
+                p.beliefs = information.Beliefs(
+                    balance=np.clip(now[:, None] + offsets, 0.0, 1.0), possible=np.ones(offsets.shape, bool), true=true
+                )
+            p.belief = np.clip(now + optimism, 0.0, 1.0)
+
     # -- views the agents use -----------------------------------------------------------------
 
     def opponent(self, party: Party) -> Party:
@@ -80,6 +97,29 @@ class NegotiationModel(mesa.Model):
         p_a = war.balance(war.side_strength(c, self._sides, 0), war.side_strength(c, self._sides, 1),
                           self.worlds.war.decisiveness)
         return p_a if side == 0 else 1.0 - p_a
+
+    def expected_balance(self, side: int, horizon: np.ndarray) -> np.ndarray:
+        """(W,) the side's mean chance of prevailing over the next `horizon` days of full war,
+        projected without noise (sim/commitment.py)."""
+        b = self.belligerents
+        p_a = commitment.mean_balance(
+            self.capabilities(), [p.p.attrition for p in b], [p.p.resupply for p in b], self._sides,
+            self.worlds.war.decisiveness, horizon,
+        )
+        return p_a if side == 0 else 1.0 - p_a
+
+    def balance_path(self, side: int, days: np.ndarray) -> np.ndarray:
+        """(W, S) the side's chance of prevailing after `days` more days of full war, projected."""
+        b = self.belligerents
+        p_a = commitment.balance_path(
+            self.capabilities(), [p.p.attrition for p in b], [p.p.resupply for p in b], self._sides,
+            self.worlds.war.decisiveness, days,
+        )
+        return p_a if side == 0 else 1.0 - p_a
+
+    def loss_share(self, side: int) -> np.ndarray:
+        """(W,) the capability the side has lost in battle, as a share of its strength at the start."""
+        return war.side_strength(self.lost, self._sides, side) / self.start_strength[side]
 
     def clout(self, party: Party) -> np.ndarray:
         return party.capability
@@ -135,13 +175,17 @@ class NegotiationModel(mesa.Model):
             *(np.stack([getattr(p.p, a) for p in self.belligerents]) for a in ("attrition", "resupply", "pause_resupply")),
             intensity, shock, battle_draw, fighting_draw, wp.decisiveness, wp.noise, wp.min_capability,
         )
-        for party, moved in zip(self.belligerents, fought.capability):
+        for j, (party, moved) in enumerate(zip(self.belligerents, fought.capability)):
+            self.lost[j] += np.where(self.done, 0.0, fought.lost[j])
             party.capability = np.where(self.done, party.capability, moved)
         factor = cost_factor(self.in_force, issues.cost_relief) * intensity
         for party in self.parties:
             party.cost = party.cost + party.cost_rate() * factor
             signal = fought.a_won if party.side == 0 else ~fought.a_won
             party.belief = war.learn(party.belief, signal, fought.happened, wp.learning_rate)
+            if party.beliefs is not None:  # every type learns from the same public battles
+                party.beliefs.balance = war.learn(party.beliefs.balance, signal[:, None], fought.happened[:, None],
+                                                  wp.learning_rate[:, None])
         self.fighting_days += intensity
         self.intensity = intensity
 

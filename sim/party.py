@@ -4,7 +4,10 @@ It holds an ideal and saliences, fights (if belligerent), learns about the balan
 concedes by its tactic, states positions and answers the mediator's proposals. Its
 parameters are `sim.worlds.PartyParams` ((W,) and (W, K) arrays, read live so that
 events can change them); its state (capability, belief, costs, aspiration, position)
-is arrays of the same shapes.
+is arrays of the same shapes. The mechanisms that keep parties fighting
+(`scenario.mechanisms`) act here where they change how a party values war, what it
+states and what it accepts; each is a mask over worlds, so a world with a mechanism off
+computes exactly what the base model does.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import tactic
+from sim import audience, commitment, red_lines, tactic
 from sim.utility import issue_utility, point_of_utility, power, utility, war_value
 from sim.worlds import PartyParams
 
@@ -29,10 +32,14 @@ class Party(mesa.Agent):
         self.capability = params.capability.copy()
         self.belief = np.full(W, np.nan)  # chance its side prevails; set by the model
         self.cost = np.zeros(W)  # cumulative war cost, utility units
-        self.aspiration = np.ones(W)
+        self.aspiration = np.ones(W)  # what it demands, as its stated positions show
         self.aspiration_before = np.ones(W)
+        self.true_aspiration = np.ones(W)  # what it accepts (differs only with private information)
+        self.last_value = np.full(W, np.nan)  # its war value at its previous round
+        self.last_stated_value = np.full(W, np.nan)  # ... and the one its stated positions showed
         self.rounds_attended = np.zeros(W, dtype=int)
         self.position = params.opening.copy()
+        self.beliefs = None  # what the others believe about its type (sim.information), if private
 
     # -- the outside option -------------------------------------------------------------
 
@@ -50,19 +57,36 @@ class Party(mesa.Agent):
         """kappa: its daily war cost plus the mediator's pressure on it."""
         return self.p.cost + self.model.worlds.mediator.pressure[:, self.index]
 
-    def war_value(self) -> np.ndarray:
-        """V_i(t) = p_i U_i(own terms) + (1 - p_i) U_i(their terms) - kappa_i H_i [Fearon1995]."""
-        return war_value(
-            self.belief, self.utility(self.own_terms()), self.utility(self.their_terms()), self.cost_rate(), self.p.horizon
-        )
+    def war_value(self, belief=None) -> np.ndarray:
+        """V_i(t) = p U_i(own terms) + (1 - p) U_i(their terms) - kappa_i H_i [Fearon1995], with p
+        its belief (or a type's), or with power shift on the mean balance it expects over H."""
+        p = self.belief if belief is None else belief
+        m = self.model
+        shifting = m.worlds.mechanisms.power_shift
+        if shifting.any():
+            now = m.balance_for(self.side)
+            expected = m.expected_balance(self.side, self.p.horizon)
+            p = np.where(shifting, np.clip(expected + (p - now), 0.0, 1.0), p)
+        return war_value(p, self.utility(self.own_terms()), self.utility(self.their_terms()), self.cost_rate(), self.p.horizon)
 
     def stake(self) -> np.ndarray:
         """What the war lottery swings between: U(own terms) - U(their terms)."""
         return self.utility(self.own_terms()) - self.utility(self.their_terms())
 
+    def audience_cost(self, terms: np.ndarray) -> np.ndarray:
+        """(W,) what conceding to `terms` past its opening costs it at home [Fearon1994; Goemans2000]."""
+        m, p = self.model, self.p
+        gamma = np.where(m.worlds.mechanisms.audience_costs, p.audience_cost, 0.0)
+        return audience.penalty(terms, p.opening, p.ideal, self.their_terms(), p.salience, gamma, m.loss_share(self.side))
+
+    def _conceding_costs(self) -> bool:
+        return bool((self.model.worlds.mechanisms.audience_costs & (self.p.audience_cost > 0)).any())
+
     # -- a round --------------------------------------------------------------------------
 
-    def next_aspiration(self, value, opponent: Party, opponent_value) -> np.ndarray:
+    def next_aspiration(self, value, opponent: Party, opponent_value, previous=None) -> np.ndarray:
+        """Its aspiration this round by its tactic, from the war value `value`; `previous` is the
+        war value the last round's aspiration came from (for war-driven aspirations)."""
         state = tactic.TacticState(
             round_index=self.rounds_attended,
             war_value=value,
@@ -73,23 +97,56 @@ class Party(mesa.Agent):
             first_mover=np.full(value.shape, self.side == 0),
             opponent_discount=opponent.p.tactic.discount,
         )
-        return np.clip(tactic.aspiration(state, self.p.tactic), value, np.maximum(value, 1.0))
+        wanted = tactic.aspiration(state, self.p.tactic)
+        driven = self.model.worlds.mechanisms.war_driven_aspirations
+        if driven.any():
+            before = self.last_value if previous is None else previous
+            moved = tactic.war_driven(wanted, value, before, self.p.tactic.eta)
+            wanted = np.where(driven, moved, wanted)
+        return np.clip(wanted, value, np.maximum(value, 1.0))
 
-    def attend(self, held: np.ndarray, aspiration: np.ndarray) -> None:
+    def attend(self, held, aspiration, true_aspiration, value, stated_value) -> None:
         self.aspiration_before = np.where(held, self.aspiration, self.aspiration_before)
         self.aspiration = np.where(held, aspiration, self.aspiration)
+        self.true_aspiration = np.where(held, true_aspiration, self.true_aspiration)
+        self.last_value = np.where(held, value, self.last_value)
+        self.last_stated_value = np.where(held, stated_value, self.last_stated_value)
         self.rounds_attended = self.rounds_attended + held
 
     def wanted_position(self, target, open_, terms, first) -> np.ndarray:
         """Its opening in its first round; later, on the line from its ideal toward the target
-        (the last proposal), where its utility equals its aspiration, past the target if
-        the aspiration is lower."""
+        (the last proposal), where its utility (less what conceding costs it at home) equals
+        its aspiration, past the target if the aspiration is lower; never past a red line."""
         p = self.p
         base = np.where(open_, p.ideal, terms)
         settled_loss = (p.salience * power(np.abs(base - p.ideal), p.rho[:, None])).sum(axis=-1)
         target = np.where(first[:, None], p.opening, target)  # no proposal yet: the line is moot
         moved = point_of_utility(base, target, p.salience, p.rho, self.aspiration, open_, settled_loss, beyond=True)
+        if self._conceding_costs():
+            moved = self._pay_at_home(base, moved, open_)
+        lines = self.model.worlds.mechanisms.red_lines
+        if lines.any():
+            moved = np.where(lines[:, None], red_lines.keep_within(moved, p.ideal, p.red_lines), moved)
         return np.where(first[:, None] & open_, p.opening, moved)
+
+    def _pay_at_home(self, base, moved, open_, steps: int = 40) -> np.ndarray:
+        """Back along the line from `moved` toward `base` until utility less the audience cost
+        reaches the aspiration (it only falls along the line: bisection)."""
+        lo, hi = np.zeros(len(base)), np.ones(len(base))
+        step = moved - base
+
+        def short(t):
+            at = base + t[:, None] * step
+            return self.utility(at) - self.audience_cost(at) < self.aspiration - 1e-12
+
+        if not short(hi).any():
+            return moved
+        for _ in range(steps):
+            mid = (lo + hi) / 2.0
+            too_far = short(mid)
+            hi, lo = np.where(too_far, mid, hi), np.where(too_far, lo, mid)
+        t = np.where(short(np.ones(len(base))), lo, 1.0)
+        return np.where(open_, base + t[:, None] * step, moved)
 
     def state_position(self, held, wanted, target, opponent_wants, first) -> None:
         """State `wanted`, but (after its first round) on no issue past the target and what
@@ -122,19 +179,48 @@ class Party(mesa.Agent):
         value = issues.cost_relief * saving + issues.stops_fighting * terms * (saving - penalty)
         return value + self.model.worlds.mediator.guarantees[:, self.index] * terms
 
-    def answer(self, proposal, on_table, value, shift_against) -> np.ndarray:
+    def answer(self, proposal, on_table, value, shift_against, aspiration=None, deal=None, belief=None) -> np.ndarray:
         """(W, K) yes/no per item; package items get the package's answer.
 
         Accept when U(a) >= A(r) and U(a) >= V, where `a` is the settlement that the item
         (or the package) makes with the party's own positions on everything else, and U
-        counts the item's agreement value.
+        counts the item's agreement value and, with the mechanisms, what conceding costs
+        at home, the red lines, and whether the other side will keep the deal (`deal`:
+        the share f of the horizon it holds and its side's balance on the day it breaks;
+        the party prices war then with its belief error, or a type's: `belief`).
         """
-        p, package = self.p, self.model.worlds.issues.package
+        m, p = self.model, self.p
+        package = m.worlds.issues.package
+        aspiration = self.true_aspiration if aspiration is None else aspiration
         gain = p.salience * (issue_utility(proposal, p.ideal, p.rho) - issue_utility(self.position, p.ideal, p.rho))
         margin = gain + self.agreement_value(proposal, shift_against)
         stated = self.utility(self.position)
+        if self._conceding_costs():  # an item's audience cost is its own: the penalty adds up issue by issue
+            gamma = np.where(m.worlds.mechanisms.audience_costs, p.audience_cost, 0.0) * (1.0 + m.loss_share(self.side))
+            their = self.their_terms()
+            per_item = gamma[:, None] * p.salience * (
+                audience.conceded(proposal, p.opening, p.ideal, their) - audience.conceded(self.position, p.opening, p.ideal, their))
+            margin = margin - per_item
+            stated = stated - self.audience_cost(self.position)
+        level = np.maximum(aspiration, value)
         # margin that reaches A and V; the tolerance forgives rounding when terms sit exactly there
-        need = np.maximum(self.aspiration, value) - stated - 1e-12
-        single = margin >= need[:, None]
-        pkg = np.where(on_table & package, margin, 0.0).sum(axis=-1)
-        return np.where(package, (pkg >= need)[:, None], single)
+        need = np.broadcast_to((level - stated - 1e-12)[:, None], margin.shape)
+        if deal is not None:  # a deal the other side will break is worth f U + (1 - f) V(s*)
+            share, p_break = deal
+            offset = (self.belief if belief is None else belief) - m.balance_for(self.side)
+            v_break = war_value(np.clip(p_break + offset, 0.0, 1.0), self.utility(self.own_terms()),
+                                self.utility(self.their_terms()), self.cost_rate(), p.horizon)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                held_need = np.where(share > 0, (level - (1.0 - share) * v_break) / share - stated - 1e-12, np.inf)
+            ends_war = m.worlds.issues.stops_fighting | package
+            need = np.where(ends_war & (share < 1.0)[:, None], held_need[:, None], need)
+        single = margin >= need
+        pkg_margin = np.where(on_table & package, margin, 0.0).sum(axis=-1)
+        pkg_need = np.where(package, need, -np.inf).max(axis=-1)
+        whole = pkg_margin >= pkg_need
+        lines = m.worlds.mechanisms.red_lines
+        if lines.any():
+            inside = red_lines.within(proposal, p.ideal, p.red_lines) | ~lines[:, None]
+            single &= inside
+            whole &= (inside | ~(on_table & package)).all(axis=-1)
+        return np.where(package, whole[:, None], single)

@@ -18,15 +18,19 @@ def balance(strength_a, strength_b, decisiveness=1.0):
     return a / (a + b)
 
 
+def loss_share(attrition, intensity, shock, noise):
+    """The share of capability one day of fighting destroys: attrition x intensity, with noise."""
+    return np.minimum(attrition * intensity * np.maximum(1.0 + noise * shock, 0.0), 1.0)
+
+
 def next_capability(capability, attrition, resupply, pause_resupply, intensity, shock, noise, floor):
     """One day: lose `attrition` (noisy) in proportion to the fighting, gain resupply.
 
     Resupply goes on during a pause, at `pause_resupply` times its fighting rate: the
     side that resupplies faster gains power while a ceasefire holds [Fearon1995; Powell2006].
     """
-    loss = attrition * intensity * np.maximum(1.0 + noise * shock, 0.0)
     supply = resupply * (intensity + (1.0 - intensity) * pause_resupply)
-    return np.maximum(capability * (1.0 - np.minimum(loss, 1.0)) + supply, floor)
+    return np.maximum(capability * (1.0 - loss_share(attrition, intensity, shock, noise)) + supply, floor)
 
 
 def battle_signal(p, battle_draw, fighting_draw, intensity):
@@ -57,6 +61,7 @@ class Battle:
     """What one day of fighting did, in every world."""
 
     capability: np.ndarray  # (m, W) each belligerent's capability at the day's end
+    lost: np.ndarray  # (m, W) the capability each lost to attrition that day
     happened: np.ndarray  # (W,) a battle was fought and seen
     a_won: np.ndarray  # (W,) side A won it
 
@@ -68,4 +73,5 @@ def fight(capability, side, attrition, resupply, pause_resupply, intensity, shoc
     p_a = balance(side_strength(capability, side, 0), side_strength(capability, side, 1), decisiveness)
     happened, a_won = battle_signal(p_a, battle_draw, fighting_draw, intensity)
     moved = next_capability(capability, attrition, resupply, pause_resupply, intensity, shock.T, noise, floor)
-    return Battle(moved, happened, a_won)
+    lost = capability * loss_share(attrition, intensity, shock.T, noise)
+    return Battle(moved, lost, happened, a_won)

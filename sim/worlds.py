@@ -52,6 +52,7 @@ class TacticParams:
     k: np.ndarray
     first_step: np.ndarray
     discount: np.ndarray
+    eta: np.ndarray
 
 
 @dataclass
@@ -70,6 +71,10 @@ class PartyParams:
     tactic: TacticParams
     asks_for: np.ndarray  # (W,) format level, NO_FORMAT for none
     format_conditions: np.ndarray  # (W, L) widest gap at which it attends; inf = always
+    red_lines: np.ndarray  # (W, K) a term it accepts nothing beyond (from its ideal); NaN = none
+    red_lines_public: np.ndarray  # (W,) bool
+    audience_cost: np.ndarray  # (W,)
+    private_spread: np.ndarray  # (W,) sd of the others' prior over its optimism
 
 
 @dataclass
@@ -78,6 +83,7 @@ class IssueParams:
     cost_relief: np.ndarray  # (W, K)
     breakdown: np.ndarray  # (W, K)
     package: np.ndarray  # (W, K) bool
+    indivisible: np.ndarray  # (W, K) bool
 
 
 @dataclass
@@ -109,6 +115,18 @@ class PolicyParams:
 
 
 @dataclass
+class MechanismParams:
+    """(W,) bool switches of sim/mechanisms.py."""
+
+    power_shift: np.ndarray
+    renege: np.ndarray
+    private_information: np.ndarray
+    red_lines: np.ndarray
+    audience_costs: np.ndarray
+    war_driven_aspirations: np.ndarray
+
+
+@dataclass
 class Worlds:
     point: np.ndarray  # (W,) design point of each world (0 outside designs)
     replication: np.ndarray  # (W,) replication id: its noise and parameter streams
@@ -117,6 +135,8 @@ class Worlds:
     mediator: MediatorParams
     war: WarParams
     policy: PolicyParams
+    mechanisms: MechanismParams
+    private_type: np.ndarray  # (W, n) each party's type under private information: a uniform in [0, 1)
     varied: dict[str, np.ndarray] = field(default_factory=dict)  # path -> (W,) values, drawn or set
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # events' keys: path -> (W,) values
 
@@ -169,6 +189,7 @@ def keys(cfg: Config) -> dict[str, Key]:
         for attr in ("cost_relief", "breakdown"):
             out[f"{at}.{attr}"] = _num(("issues", attr, k), getattr(issue, attr), IssueConfig, attr)
         out[f"{at}.protocol"] = Key(("issues", "package", k), "cat", issue.protocol, None, tuple(p.name for p in Protocol))
+        out[f"{at}.indivisible"] = Key(("issues", "indivisible", k), "bool", issue.indivisible)
     for i, (name, party) in enumerate(sc.parties.items()):
         at = f"scenario.parties.{name}"
         for vec in ("ideal", "salience", "opening"):
@@ -179,7 +200,7 @@ def keys(cfg: Config) -> dict[str, Key]:
         for attr in ("rho", "capability", "resupply", "pause_resupply", "attrition", "cost", "horizon", "optimism"):
             out[f"{at}.{attr}"] = _num((i, attr), getattr(party, attr), PartyConfig, attr)
         out[f"{at}.tactic.name"] = Key((i, "tactic.code"), "cat", party.tactic.name, None, tuple(TACTICS))
-        for attr in ("beta", "deadline", "k", "first_step", "discount"):
+        for attr in ("beta", "deadline", "k", "first_step", "discount", "eta"):
             out[f"{at}.tactic.{attr}"] = _num((i, f"tactic.{attr}"), getattr(party.tactic, attr), TacticConfig, attr)
         out[f"{at}.asks_for"] = Key((i, "asks_for"), "cat", party.asks_for, None, tuple(formats))
         conditions = {f.name: v for f, v in party.format_conditions.items()}
@@ -187,6 +208,12 @@ def keys(cfg: Config) -> dict[str, Key]:
             out[f"{at}.format_conditions.{fmt}"] = Key(
                 (i, "format_conditions", level), "num", conditions.get(fmt, math.inf), _range(PartyConfig, "format_conditions")
             )
+        for k, issue in enumerate(issues):
+            out[f"{at}.red_lines.{issue}"] = Key((i, "red_lines", k), "num", party.red_lines.get(issue, math.nan),
+                                                 _range(PartyConfig, "red_lines"))
+        out[f"{at}.red_lines_public"] = Key((i, "red_lines_public"), "bool", party.red_lines_public)
+        for attr in ("audience_cost", "private_spread"):
+            out[f"{at}.{attr}"] = _num((i, attr), getattr(party, attr), PartyConfig, attr)
     for c, rnd in enumerate(sc.calendar):
         out[f"scenario.calendar.{c}.format"] = Key(("policy", "calendar", c), "cat", rnd.format, None, tuple(formats))
     out["scenario.policy.format"] = Key(("policy", "format"), "cat", sc.policy.format, None, tuple(formats))
@@ -208,6 +235,10 @@ def keys(cfg: Config) -> dict[str, Key]:
     out["mediator.leverage_from_day"] = _num(("mediator", "leverage_from_day"), med.leverage_from_day, MediatorConfig, "leverage_from_day")
     for attr in ("decisiveness", "noise", "learning_rate", "pause_horizon", "min_capability"):
         out[f"war.{attr}"] = _num(("war", attr), getattr(cfg.war, attr), WarConfig, attr)
+    mech = sc.mechanisms
+    for name in ("power_shift", "private_information", "red_lines", "audience_costs", "war_driven_aspirations"):
+        out[f"scenario.mechanisms.{name}.enabled"] = Key(("mechanisms", name), "bool", getattr(mech, name).enabled)
+    out["scenario.mechanisms.power_shift.renege"] = Key(("mechanisms", "renege"), "bool", mech.power_shift.renege)
     out.update(event_keys(cfg, dict(out)))
     return out
 
@@ -267,17 +298,20 @@ def _empty(cfg: Config, W: int) -> Worlds:
         return PartyParams(
             ideal=col(float, K), salience=col(float, K), opening=col(float, K), rho=col(), capability=col(),
             resupply=col(), pause_resupply=col(), attrition=col(), cost=col(), horizon=col(), optimism=col(),
-            tactic=TacticParams(col(int), col(), col(int), col(), col(), col()),
-            asks_for=col(int), format_conditions=col(float, LEVELS),
+            tactic=TacticParams(col(int), col(), col(int), col(), col(), col(), col()),
+            asks_for=col(int), format_conditions=col(float, LEVELS), red_lines=col(float, K),
+            red_lines_public=col(bool), audience_cost=col(), private_spread=col(),
         )
 
     return Worlds(
         point=col(int), replication=col(int),
-        issues=IssueParams(col(bool, K), col(float, K), col(float, K), col(bool, K)),
+        issues=IssueParams(col(bool, K), col(float, K), col(float, K), col(bool, K), col(bool, K)),
         parties=[party() for _ in range(n)],
         mediator=MediatorParams(col(int), col(), col(float, LEVELS), col(bool, LEVELS), col(float, n), col(float, n, K), col(int)),
         war=WarParams(col(), col(), col(), col(), col()),
         policy=PolicyParams(col(int, C), col(int), col(int), col(int)),
+        mechanisms=MechanismParams(*(col(bool) for _ in range(6))),
+        private_type=col(float, n),
     )
 
 
@@ -327,13 +361,15 @@ def resolve(cfg: Config, point: np.ndarray, replication: np.ndarray, points=None
     for path, key in table.items():
         if path not in drawn:
             assign(worlds, key, key.encode(key.value))
-    if drawn:
-        u = parameter_uniforms(cfg.seed, worlds.replication, len(drawn))
-        for j, path in enumerate(drawn):
-            key = table[path]
-            values = ppf(key.value, u[:, j], key.range)
-            assign(worlds, key, values)
-            worlds.varied[path] = values
+    # the stream's first n words are the parties' private types, whatever else is drawn
+    n = len(cfg.scenario.parties)
+    u = parameter_uniforms(cfg.seed, worlds.replication, n + len(drawn))
+    worlds.private_type[:] = u[:, :n]
+    for j, path in enumerate(drawn, start=n):
+        key = table[path]
+        values = ppf(key.value, u[:, j], key.range)
+        assign(worlds, key, values)
+        worlds.varied[path] = values
     if points is not None:
         for path in points.columns:
             key = table[path]
