@@ -5,15 +5,22 @@ Two parts of the commitment problem [Fearon1995; Powell2006] (`scenario.mechanis
 (a) Forward-looking war value. A party prices war by the mean balance it expects over its
     horizon H, projected from every belligerent's capability, attrition and resupply at
     full fighting without noise, with its own belief error carried as an offset:
-        pbar_i = (1/H) * integral_0^H p(t + s) ds + (p_i - p(t)),
-    with c(s) = c (1 - a)^s + r (1 - (1 - a)^s) / a  (c + r s when a = 0).
+        pbar_i(s) = (1/H) * integral_s^{s+H} p(t + u) du + (p_i - p(t)),
+    with c(u) = c (1 - a)^u + r (1 - (1 - a)^u) / a  (c + r u when a = 0). Its war value
+    now uses pbar_i(0).
 (b) Deals are not self-enforcing while power shifts. The other side j is expected to break
-    a deal from the first projected day s* on which its war value at that day's balance
-    exceeds what the deal gives it, U_j(deal). Party i then values the deal as the deal for
-    the share f = s*/H of its horizon and as war at the balance of day s* after it:
+    a deal from the first day s* (checked every H/32 days over the horizon) on which its
+    war value then, V_j(s*) from pbar_j(s*), exceeds what the deal gives it, U_j(deal).
+    Party i values the deal as the deal for the share f = s*/H of its horizon and as war
+    from day s* after it:
         D_i = f U_i(deal) + (1 - f) V_i(s*),   f = 1 if j never wants to break it.
-    When the expected shift exceeds what the costs of war can cover, no division is
-    self-enforcing for both, and they fight (Powell's condition).
+    A deal that holds must give the rising side at least its war value at the end of the
+    horizon, and the declining side at least its war value now: when the expected shift of
+    the balance over the horizon exceeds both costs of war, pbar(0) - pbar(H) > c_A + c_B,
+    no division is self-enforcing for both, and they fight (Powell's condition).
+
+The means come from one projected path per world on 129 days over [0, 2H] (Simpson's rule
+on steps of H/64: exact to O(step^4)).
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ import numpy as np
 
 from sim.war import balance
 
-NODES, WEIGHTS = np.polynomial.legendre.leggauss(16)  # the mean over the horizon, by quadrature
-CHECKS = 32  # days on which the other side's incentive to break a deal is checked
+CHECKS = 32  # days s = H/32, 2H/32, ..., H on which a deal's hold is checked
+STEPS = 4 * CHECKS  # steps of H/64 over [0, 2H]: each window [s, s + H] spans 64 of them
 
 
 def project_capability(c0, attrition, resupply, days):
@@ -45,28 +52,29 @@ def balance_path(capability, attrition, resupply, side, decisiveness, days):
     return balance(strength_a, strength_b, np.asarray(decisiveness, dtype=float)[:, None])
 
 
-def mean_balance(capability, attrition, resupply, side, decisiveness, horizon):
-    """(W,) side A's mean chance over the next `horizon` days (Gauss-Legendre, 16 nodes)."""
-    h = np.maximum(np.asarray(horizon, dtype=float), 1e-9)[:, None]
-    days = h * (NODES + 1.0) / 2.0
-    path = balance_path(capability, attrition, resupply, side, decisiveness, days)
-    return (path * WEIGHTS).sum(axis=-1) / 2.0
+def path_days(horizon) -> np.ndarray:
+    """(W, STEPS + 1) the days 0, H/64, ..., 2H of the projected path."""
+    return np.asarray(horizon, dtype=float)[:, None] * np.arange(STEPS + 1) / (STEPS / 2)
 
 
-def check_days(horizon):
-    """(W, CHECKS) the days s = H/32, 2H/32, ..., H on which a deal's hold is checked."""
-    return np.asarray(horizon, dtype=float)[:, None] * np.arange(1, CHECKS + 1) / CHECKS
+def window_means(path: np.ndarray) -> np.ndarray:
+    """(W, CHECKS + 1) the mean of the path over [s, s + H] for s = 0, H/32, ..., H, from the
+    path on `path_days` (Simpson's rule on pairs of steps)."""
+    pairs = (path[:, 0:-1:2] + 4.0 * path[:, 1::2] + path[:, 2::2]) / 3.0  # integral over 2 steps, in steps
+    cumulative = np.concatenate([np.zeros((len(path), 1)), np.cumsum(pairs, axis=-1)], axis=-1)
+    # a window of H is 64 steps, 32 pairs; window s = jH/32 starts at pair j
+    return (cumulative[:, CHECKS:] - cumulative[:, : CHECKS + 1]) / (2 * CHECKS)
 
 
 def renege_share(v_other, u_other_deal):
-    """(W,) f: the share of the horizon before the other side first prefers war to the deal.
-
-    `v_other` is (W, CHECKS), its war value on the check days; 1 if it never prefers war."""
-    breaks = v_other > u_other_deal[:, None]
-    first = np.where(breaks.any(axis=-1), breaks.argmax(axis=-1), CHECKS)
-    return first / CHECKS, np.minimum(first, CHECKS - 1)
+    """(f, index): the share of the horizon before the other side first prefers war to the
+    deal (1 if never), and the check day it does (its index in the window means)."""
+    checks = v_other[:, 1:]  # the days H/32 .. H
+    breaks = checks > u_other_deal[:, None]
+    first = np.where(breaks.any(axis=-1), breaks.argmax(axis=-1) + 1, CHECKS)
+    return np.where(breaks.any(axis=-1), first / CHECKS, 1.0), first
 
 
 def deal_value(u_deal, share, v_at_break):
-    """D = f U(deal) + (1 - f) V(s*): the deal while it holds, war at the shifted balance after."""
+    """D = f U(deal) + (1 - f) V(s*): the deal while it holds, war from the day it breaks."""
     return share * u_deal + (1.0 - share) * v_at_break

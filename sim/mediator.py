@@ -163,12 +163,11 @@ class Mediator(mesa.Agent):
         if not on.any():
             return None
         other = m.opponent(party)
-        days = commitment.check_days(party.p.horizon)
-        p_other = m.balance_path(other.side, days)
+        means = commitment.window_means(m.balance_path(party.side, commitment.path_days(party.p.horizon)))
         u_own, u_their = other.utility(other.own_terms()), other.utility(other.their_terms())
-        v_other = p_other * u_own[:, None] + (1.0 - p_other) * u_their[:, None] - (other.cost_rate() * other.p.horizon)[:, None]
+        v_other = (1.0 - means) * u_own[:, None] + means * u_their[:, None] - (other.cost_rate() * other.p.horizon)[:, None]
         share, at = commitment.renege_share(v_other, other.utility(terms))
-        p_break = np.take_along_axis(1.0 - p_other, at[:, None], axis=-1)[:, 0]
+        p_break = np.take_along_axis(means, at[:, None], axis=-1)[:, 0]
         return np.where(on, share, 1.0), p_break
 
     def _learn_types(self, party, stock, terms, on_table, shift, deal, answer, held) -> None:

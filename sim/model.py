@@ -101,12 +101,7 @@ class NegotiationModel(mesa.Model):
     def expected_balance(self, side: int, horizon: np.ndarray) -> np.ndarray:
         """(W,) the side's mean chance of prevailing over the next `horizon` days of full war,
         projected without noise (sim/commitment.py)."""
-        b = self.belligerents
-        p_a = commitment.mean_balance(
-            self.capabilities(), [p.p.attrition for p in b], [p.p.resupply for p in b], self._sides,
-            self.worlds.war.decisiveness, horizon,
-        )
-        return p_a if side == 0 else 1.0 - p_a
+        return commitment.window_means(self.balance_path(side, commitment.path_days(horizon)))[:, 0]
 
     def balance_path(self, side: int, days: np.ndarray) -> np.ndarray:
         """(W, S) the side's chance of prevailing after `days` more days of full war, projected."""

@@ -212,7 +212,8 @@ class Party(mesa.Agent):
                                 self.utility(self.their_terms()), self.cost_rate(), p.horizon)
             with np.errstate(divide="ignore", invalid="ignore"):
                 held_need = np.where(share > 0, (level - (1.0 - share) * v_break) / share - stated - 1e-12, np.inf)
-            ends_war = m.worlds.issues.stops_fighting | package
+            last_open = ~m.in_force & ((~m.in_force).sum(axis=-1, keepdims=True) == 1)
+            ends_war = m.worlds.issues.stops_fighting | package | last_open  # what would end or pause the war
             need = np.where(ends_war & (share < 1.0)[:, None], held_need[:, None], need)
         single = margin >= need
         pkg_margin = np.where(on_table & package, margin, 0.0).sum(axis=-1)
