@@ -254,11 +254,42 @@ class DesignConfig:
 
 
 @dataclass
+class ReportConfig:
+    metrics: list[str] = field(default_factory=list)  # columns of worlds.parquet the study's question is about
+
+
+class Method(Enum):
+    sobol = 0
+    morris = 1
+    prim = 2
+
+
+@dataclass
+class AnalysisConfig:
+    """Which parameters drive the outcomes (sim/sensitivity.py, sim/prim.py)."""
+
+    method: Optional[Method] = None  # sobol | morris | prim; None = no analysis
+    samples: int = 1024  # Sobol: base samples N (N (2D + 2) points); Morris: trajectories
+    outcomes: list[str] = field(default_factory=list)  # columns of worlds.parquet
+
+
+@dataclass
+class CompareConfig:
+    """Counterfactuals: variants of the config run on the same worlds as the baseline."""
+
+    outcomes: list[str] = field(default_factory=list)  # columns of worlds.parquet
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {config path: value}
+
+
+@dataclass
 class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     mediator: MediatorConfig = field(default_factory=MediatorConfig)
     war: WarConfig = field(default_factory=WarConfig)
     design: DesignConfig = field(default_factory=DesignConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    compare: CompareConfig = field(default_factory=CompareConfig)
     seed: int = 0
     replications: int = 200
     record: RecordConfig = field(default_factory=RecordConfig)
