@@ -144,13 +144,14 @@ class Mediator(mesa.Agent):
         new, true = {}, {}
         for p in m.parties:
             other = m.opponent(p)
-            new[p] = p.next_aspiration(stock.stated[p], other, stock.public[other], previous=p.last_stated_value)
+            change = values[p] - p.last_value  # its fortunes, whatever it shows
+            new[p] = p.next_aspiration(stock.stated[p], other, stock.public[other], change)
             true[p] = new[p]
             if p.beliefs is not None:
-                true[p] = np.where(private, p.next_aspiration(values[p], other, stock.public[other]), new[p])
-                stock.type_aspirations[p] = p.next_aspiration(stock.types[p], other, stock.public[other])
+                true[p] = np.where(private, p.next_aspiration(values[p], other, stock.public[other], change), new[p])
+                stock.type_aspirations[p] = p.next_aspiration(stock.types[p], other, stock.public[other], change)
         for p in m.parties:
-            p.attend(held, new[p], true[p], values[p], stock.stated[p])
+            p.attend(held, new[p], true[p], values[p])
         wanted = {p: p.wanted_position(self.proposal, open_, m.terms, first[p]) for p in m.parties}
         for p in m.parties:  # nobody offers more than the other side now asks
             p.state_position(held, wanted[p], self.proposal, wanted[m.opponent(p)], first[p])

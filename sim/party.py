@@ -36,7 +36,6 @@ class Party(mesa.Agent):
         self.aspiration_before = np.ones(W)
         self.true_aspiration = np.ones(W)  # what it accepts (differs only with private information)
         self.last_value = np.full(W, np.nan)  # its war value at its previous round
-        self.last_stated_value = np.full(W, np.nan)  # ... and the one its stated positions showed
         self.rounds_attended = np.zeros(W, dtype=int)
         self.position = params.opening.copy()
         self.beliefs = None  # what the others believe about its type (sim.information), if private
@@ -84,9 +83,10 @@ class Party(mesa.Agent):
 
     # -- a round --------------------------------------------------------------------------
 
-    def next_aspiration(self, value, opponent: Party, opponent_value, previous=None) -> np.ndarray:
-        """Its aspiration this round by its tactic, from the war value `value`; `previous` is the
-        war value the last round's aspiration came from (for war-driven aspirations)."""
+    def next_aspiration(self, value, opponent: Party, opponent_value, change=None) -> np.ndarray:
+        """Its aspiration this round by its tactic, from the war value `value`. With war-driven
+        aspirations it moves by eta times `change`, how its fortunes moved since its last
+        round (by default `value` less its war value then)."""
         state = tactic.TacticState(
             round_index=self.rounds_attended,
             war_value=value,
@@ -100,17 +100,16 @@ class Party(mesa.Agent):
         wanted = tactic.aspiration(state, self.p.tactic)
         driven = self.model.worlds.mechanisms.war_driven_aspirations
         if driven.any():
-            before = self.last_value if previous is None else previous
-            moved = tactic.war_driven(wanted, value, before, self.p.tactic.eta)
+            change = value - self.last_value if change is None else change
+            moved = tactic.war_driven(wanted, change, self.p.tactic.eta)
             wanted = np.where(driven, moved, wanted)
         return np.clip(wanted, value, np.maximum(value, 1.0))
 
-    def attend(self, held, aspiration, true_aspiration, value, stated_value) -> None:
+    def attend(self, held, aspiration, true_aspiration, value) -> None:
         self.aspiration_before = np.where(held, self.aspiration, self.aspiration_before)
         self.aspiration = np.where(held, aspiration, self.aspiration)
         self.true_aspiration = np.where(held, true_aspiration, self.true_aspiration)
         self.last_value = np.where(held, value, self.last_value)
-        self.last_stated_value = np.where(held, stated_value, self.last_stated_value)
         self.rounds_attended = self.rounds_attended + held
 
     def wanted_position(self, target, open_, terms, first) -> np.ndarray:

@@ -20,11 +20,12 @@ MECHANISMS = ("power_shift", "private_information", "red_lines", "audience_costs
 PARAMETERS = {
     "power_shift": [],
     "private_information": ["scenario.parties.russia.private_spread=0.2", "scenario.parties.ukraine.private_spread=0.2"],
-    "red_lines": ["+scenario.parties.ukraine.red_lines.demilitarization=0.3", "scenario.issues.corridors.indivisible=true"],
+    "red_lines": ["scenario.parties.ukraine.red_lines.demilitarization=0.1", "scenario.issues.corridors.indivisible=true"],
     "audience_costs": ["scenario.parties.russia.audience_cost=0.5"],
     "war_driven_aspirations": ["scenario.parties.ukraine.tactic.eta=2"],
 }
-BASE = ("replications=30",)
+ALL_OFF = tuple(f"scenario.mechanisms.{m}.enabled=false" for m in MECHANISMS)
+BASE = ("replications=30", *ALL_OFF)  # the 2022 scenario turns them on; the base model has them off
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,8 @@ def test_off_gives_exactly_the_base_tables(base_run, mechanism):
 
 
 def test_private_information_with_no_spread_is_the_base_model(base_run):
-    on = simulate(make_cfg(*BASE, "scenario.mechanisms.private_information.enabled=true"))
+    on = simulate(make_cfg(*BASE, "scenario.mechanisms.private_information.enabled=true",
+                           "scenario.parties.russia.private_spread=0", "scenario.parties.ukraine.private_spread=0"))
     for name in ("outcomes", "rounds", "timeline"):
         pd.testing.assert_frame_equal(getattr(on, name), getattr(base_run, name), check_exact=True)
 
@@ -151,7 +153,7 @@ def test_powells_condition_a_large_enough_shift_leaves_no_self_enforcing_deal(r_
 def test_a_round_fails_more_often_the_wider_the_prior():
     shares = []
     for spread in (0.0, 0.15, 0.3):
-        res = simulate(make_cfg("replications=300", "record.timeline=false",
+        res = simulate(make_cfg("replications=300", "record.timeline=false", *ALL_OFF,
                                 "scenario.mechanisms.private_information.enabled=true",
                                 f"scenario.parties.russia.private_spread={spread}",
                                 f"scenario.parties.ukraine.private_spread={spread}"))
@@ -211,10 +213,10 @@ def test_a_red_line_beyond_the_others_reservation_point_leaves_no_bargaining_ran
 
 
 def test_a_red_line_on_a_package_item_blocks_the_whole_package():
-    res = simulate(make_cfg("replications=60", "record.timeline=false", "scenario.mechanisms.red_lines.enabled=true",
+    res = simulate(make_cfg("replications=60", "record.timeline=false", *ALL_OFF, "scenario.mechanisms.red_lines.enabled=true",
                             "scenario.parties.russia.format_conditions.leaders=1.0",
-                            "+scenario.parties.ukraine.red_lines.demilitarization=0.0",
-                            "+scenario.parties.russia.red_lines.demilitarization=1.0"))
+                            "scenario.parties.ukraine.red_lines.demilitarization=0.0",
+                            "scenario.parties.russia.red_lines.demilitarization=1.0"))
     out = res.outcomes.set_index("issue")
     package = ["neutrality", "withdrawal", "demilitarization"]
     assert not out.loc[package, "agreed"].any()
@@ -222,7 +224,7 @@ def test_a_red_line_on_a_package_item_blocks_the_whole_package():
 
 
 def test_public_red_lines_bound_the_proposals_and_indivisible_terms_are_poles():
-    res = simulate(make_cfg("replications=60", "record.timeline=false", "scenario.mechanisms.red_lines.enabled=true",
+    res = simulate(make_cfg("replications=60", "record.timeline=false", *ALL_OFF, "scenario.mechanisms.red_lines.enabled=true",
                             "+scenario.parties.ukraine.red_lines.ceasefire=0.6", "scenario.issues.corridors.indivisible=true"))
     r = res.rounds
     assert (r.loc[r["issue"] == "ceasefire", "proposal"] >= 0.6 - 1e-12).all()  # Ukraine (ideal 1) accepts >= 0.6
