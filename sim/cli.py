@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import time
 from importlib import metadata
 from pathlib import Path
 
@@ -20,14 +19,13 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import ConfigError, register, to_config, validate
-from sim.ensemble import simulate
+from sim.config import ConfigError, register
 from sim.outcome import summarize
 from sim.precheck import CONF, one_line, precheck
-from sim.store import WriteError, write_parquet, write_text, write_versions
+from sim.store import WriteError
 from sim.sweep import run_job
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 1, 2, 130
@@ -90,34 +88,10 @@ def fail(message: str, code: int = EXIT_CONFIG) -> None:
 
 
 def run_point(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
-    """Simulate one parameter point and write into `out` its config, versions, outcomes
-    (first: a later failure cannot lose them), other tables and plots."""
-    config = validate(to_config(cfg))  # ConfigError before any simulation
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    result = simulate(config, progress=True)
-    elapsed = time.perf_counter() - started
-    files = [
-        write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml"),
-        write_versions(out),
-        write_parquet(result.outcomes, out / "outcomes.parquet"),
-    ]
-    for name, recorded in (("timeline", config.record.timeline), ("rounds", config.record.rounds)):
-        if recorded:
-            files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
-    if config.plots and plots_ok:
-        from sim import plots  # matplotlib only when plotting
+    """Simulate one run (a parameter point, or a whole design) and write its folder (sim/study.py)."""
+    from sim import study
 
-        sc = config.scenario
-        poles = {name: tuple(issue.poles) for name, issue in sc.issues.items()}
-        if len(result.rounds):
-            files.append(plots.positions(result.rounds, poles, out / "positions.png"))
-        timeline = result.timeline if len(result.timeline) else None
-        files.append(plots.agreement(result.outcomes, timeline, sc.days, out / "agreement.png"))
-        if timeline is not None:
-            sides = {name: p.side for name, p in sc.parties.items()}
-            files.append(plots.balance(result.timeline, sides, out / "balance.png"))
-    return {"result": result, "files": files, "seconds": elapsed, "config": config}
+    return study.run(cfg, out, plots_ok)
 
 
 @hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")
@@ -133,12 +107,17 @@ def app(cfg: DictConfig) -> None:
         fail(str(err))
     except WriteError as err:
         fail(f"{err}; the files written before it in {out} are complete", EXIT_FAILED)
-    config = done["config"]
-    table = summarize(done["result"].outcomes)
+    config, result = done["config"], done["result"]
+    table = summarize(result.outcomes)
+    worlds = len(result.worlds)
+    what = (f"{len(result.points)} points x {worlds // max(len(result.points), 1)} worlds" if result.points is not None
+            else f"{config.replications} replications")
     print(
-        f"\n{config.scenario.name}: {config.replications} replications, {config.scenario.days} days, "
+        f"\n{config.scenario.name}: {what}, {config.scenario.days} days, "
         f"seed {config.seed}, simulated in {done['seconds']:.2f} s\n"
     )
+    if result.points is not None:
+        print("pooled over every point of the design (per point: summary.csv)")
     print(format_summary(table))
     print(f"\nwritten to {out}/")
     for f in done["files"]:

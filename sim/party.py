@@ -15,7 +15,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import audience, commitment, red_lines, tactic
+from sim import audience, red_lines, tactic
 from sim.utility import issue_utility, point_of_utility, power, utility, war_value
 from sim.worlds import PartyParams
 

@@ -168,9 +168,43 @@ def publish(folder: Path, summary: pd.DataFrame, days: pd.DataFrame, swept: list
     return made
 
 
+def design_axes(folder: Path) -> list[str] | None:
+    """The axes of the design a run folder holds (its config.yaml), None if it is not one."""
+    from sim.worlds import flat_paths
+
+    try:
+        config = yaml.safe_load((folder / "config.yaml").read_text())
+        return list(flat_paths((config.get("design") or {}).get("axes") or {})) or None
+    except (OSError, yaml.YAMLError, AttributeError):
+        return None
+
+
+def report_design(folder: Path, axes: list[str], quiet: bool = False) -> int:
+    """A design folder: its summary and plots again, from its tables."""
+    summary, days = tally(pd.read_parquet(folder / "outcomes.parquet"), ["point", *axes])
+    publish(folder, summary, days, axes, quiet)
+    return 0
+
+
+def merge_chunks(points: Points, folder: Path) -> list[str]:
+    """A sweep over `design.chunk` (the parts of one design): each table is the parts' rows
+    one after the other, in the order of their points: exactly the unsplit design's table.
+    Returns the design's axes."""
+    parts = sorted(points.ok, key=lambda p: int(p[1]["design.chunk"].split("/")[0]))
+    for name in ("outcomes", "worlds"):
+        frames = [pd.read_parquet(path.with_name(f"{name}.parquet")) for _, _, path in parts]
+        atomically(folder / f"{name}.parquet", lambda p, f=frames: pd.concat(f, ignore_index=True).to_parquet(p, index=False))
+    return design_axes(parts[0][2].parent) or []
+
+
 def report(folder: Path, quiet: bool = False) -> int:
     folder = Path(folder)
+    axes = design_axes(folder)
+    if axes and not (folder / "sweep.json").exists() and (folder / "outcomes.parquet").exists():
+        return report_design(folder, axes, quiet)
     points = find_points(folder)
+    if points.swept == ["design.chunk"] and points.ok and not points.missing and not points.failed:
+        return report_design(folder, merge_chunks(points, folder), quiet)
     summary, days, params = merge(points, folder / "outcomes.parquet")
     if len(summary):
         publish(folder, summary, days, params, quiet)

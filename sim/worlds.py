@@ -26,7 +26,6 @@ import numpy as np
 
 from sim.config import (
     Config,
-    DesignConfig,
     FormatConfig,
     Format,
     IssueConfig,

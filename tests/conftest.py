@@ -1,10 +1,11 @@
-"""Shared fixtures: compose configs from conf/ exactly as `negsim` does."""
+"""Shared helpers: compose configs from conf/ exactly as `negsim` does, and run the command."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-import pytest
 from hydra import compose, initialize_config_dir
 
 from sim.config import register
@@ -20,6 +21,7 @@ def make_cfg(*overrides: str):
         return compose("config", overrides=list(overrides))
 
 
-@pytest.fixture
-def cfg_factory():
-    return make_cfg
+def negsim(*args: str, timeout: int = 600, module: str = "sim", **kw) -> subprocess.CompletedProcess:
+    """`negsim ARGS` (or `python -m <module> ARGS`) in a child process, from the repository."""
+    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout, **kw)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import CONF, ROOT
+from conftest import CONF, ROOT, negsim
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
@@ -27,12 +27,9 @@ from sim.store import DEPENDENCIES, safe_name
 
 def test_negsim_writes_tables_config_versions_and_plots(tmp_path):
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "replications=20", "mediator.bias=0.2", f"hydra.run.dir={out}"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-    )
+    proc = negsim("replications=20", "mediator.bias=0.2", f"hydra.run.dir={out}", timeout=300)
     assert proc.returncode == 0, proc.stderr
-    for name in ("outcomes.parquet", "rounds.parquet", "timeline.parquet", "config.yaml", "versions.json",
+    for name in ("outcomes.parquet", "worlds.parquet", "rounds.parquet", "timeline.parquet", "config.yaml", "versions.json",
                  "positions.png", "agreement.png", "balance.png"):
         assert (out / name).stat().st_size > 0, name
     outcomes = pd.read_parquet(out / "outcomes.parquet")

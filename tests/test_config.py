@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONF, ROOT, make_cfg
+from conftest import CONF, ROOT, make_cfg, negsim
 from omegaconf import open_dict
 
 from sim import ConfigError, cli, compose, simulate
@@ -156,8 +154,7 @@ def test_a_new_party_added_whole_as_the_message_says_composes():
 
 
 def test_the_real_command_gives_one_line_and_exit_code_2():
-    proc = subprocess.run([sys.executable, "-m", "sim", "replications=0", "hydra.run.dir=/tmp/negsim-never-written"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = negsim("replications=0", "hydra.run.dir=/tmp/negsim-never-written", timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["negsim: error: replications=0 is not allowed; allowed: an integer in [1, 1e9]"]
     assert not Path("/tmp/negsim-never-written").exists()

@@ -8,15 +8,13 @@ CITATION.cff and CHANGELOG.md name the version in pyproject.toml.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import traceback
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, negsim
 
 GUIDE = ROOT / "docs" / "outputs.md"
 TABLES = ("outcomes", "rounds", "timeline")
@@ -44,10 +42,7 @@ def run(tmp_path_factory):
     """A small default run, in a folder laid out as `negsim` lays out its runs."""
     home = tmp_path_factory.mktemp("docs")
     out = home / "results" / "runs" / "russia_ukraine_2022" / "2026-01-01_00-00-00"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "replications=20", "plots=false", f"hydra.run.dir={out}"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-    )
+    proc = negsim("replications=20", "plots=false", f"hydra.run.dir={out}", timeout=300)
     assert proc.returncode == 0, proc.stderr
     return home, out
 

@@ -5,7 +5,6 @@ lost, nothing half-written is left, and a rerun resumes."""
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 import signal

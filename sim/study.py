@@ -1,0 +1,71 @@
+"""What one run writes into its folder: a single parameter point, or a whole design.
+
+Every run writes, in this order (a later failure cannot lose what came first):
+`config.yaml`, `versions.json`, `outcomes.parquet`, `worlds.parquet`, then `rounds.parquet`
+and `timeline.parquet` when recorded, then the plots. A design (`sim/design.py`) adds
+`summary.csv` (per point and issue) and the plots against its axes; its tables carry a
+`point` column and one column per axis. `negsim-report` rebuilds a design folder's
+summary and plots from its tables.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim import design
+from sim.config import to_config, validate
+from sim.ensemble import simulate
+from sim.store import write_parquet, write_text, write_versions
+
+
+def run(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
+    """Simulate the config's worlds and write them into `out`; ConfigError before any simulation."""
+    config = validate(to_config(cfg))
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    result = simulate(config, progress=True)
+    elapsed = time.perf_counter() - started
+    files = [
+        write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml"),
+        write_versions(out),
+        write_parquet(result.outcomes, out / "outcomes.parquet"),
+        write_parquet(result.worlds, out / "worlds.parquet"),
+    ]
+    for name, recorded in (("timeline", config.record.timeline), ("rounds", config.record.rounds)):
+        if recorded:
+            files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
+    if design.is_design(config):
+        files += summarise_design(result.outcomes, list(design.axes(config)), out, plots=config.plots and plots_ok)
+    elif config.plots and plots_ok:
+        files += run_plots(result, config, out)
+    return {"result": result, "files": files, "seconds": elapsed, "config": config}
+
+
+def summarise_design(outcomes, axes: list[str], out: Path, plots: bool = True) -> list:
+    """`summary.csv` per point and issue, and (with `plots`) the plots against the axes."""
+    from sim.report import publish, tally
+    from sim.store import write_csv
+
+    summary, days = tally(outcomes, ["point", *axes])
+    if not plots:
+        return [write_csv(summary, out / "summary.csv")]
+    return publish(out, summary, days, axes, quiet=True)
+
+
+def run_plots(result, config, out: Path) -> list:
+    """Positions, agreement, balance and beliefs of a single run."""
+    from sim import plots  # matplotlib only when plotting
+
+    sc, files = config.scenario, []
+    poles = {name: tuple(issue.poles) for name, issue in sc.issues.items()}
+    if len(result.rounds):
+        files.append(plots.positions(result.rounds, poles, out / "positions.png"))
+    timeline = result.timeline if len(result.timeline) else None
+    files.append(plots.agreement(result.outcomes, timeline, sc.days, out / "agreement.png"))
+    if timeline is not None:
+        sides = {name: p.side for name, p in sc.parties.items()}
+        files.append(plots.balance(result.timeline, sides, out / "balance.png"))
+    return files
