@@ -39,6 +39,7 @@ def run(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
             files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
     if design.is_design(config):
         files += summarise_design(result.outcomes, list(design.axes(config)), out, plots=config.plots and plots_ok)
+        files += switch_effects(result, out, plots=config.plots and plots_ok)
     elif config.plots and plots_ok:
         files += run_plots(result, config, out)
     return {"result": result, "files": files, "seconds": elapsed, "config": config}
@@ -53,6 +54,20 @@ def summarise_design(outcomes, axes: list[str], out: Path, plots: bool = True) -
     if not plots:
         return [write_csv(summary, out / "summary.csv")]
     return publish(out, summary, days, axes, quiet=True)
+
+
+def switch_effects(result, out: Path, plots: bool = True) -> list:
+    """For a design of switches only: none, each alone, all together (sim/switches.py)."""
+    from sim import switches
+    from sim.store import write_csv
+
+    if not switches.is_switch_design(result.points):
+        return []
+    table = switches.effects(result.worlds, result.points)
+    files = [write_csv(table, out / "switches.csv")]
+    if plots:
+        files.append(switches.plot(table, out / "switches.png"))
+    return files
 
 
 def run_plots(result, config, out: Path) -> list:

@@ -298,3 +298,21 @@ def test_when_the_balance_turns_stated_positions_move_apart():
     before, after = 19, 26  # the rounds on either side of the turn
     assert still[after] <= still[before]  # time alone keeps them converging
     assert driven[after] > driven[before]  # the rising side hardens: they move apart
+
+
+def test_switch_effects_tabulate_none_each_alone_and_all():
+    from sim.switches import effects
+
+    points = pd.DataFrame({"a.enabled": [False, True, False, True], "b.enabled": [False, False, True, True]})
+    rng = np.random.default_rng(0)
+    worlds = pd.DataFrame({"point": np.repeat(np.arange(4), 50)})
+    worlds["at_war_end"] = rng.random(200) < np.repeat([0.1, 0.3, 0.5, 0.9], 50)
+    worlds["agreed_x"] = ~worlds["at_war_end"]
+    worlds["day_x"] = np.where(worlds["agreed_x"], np.repeat([10.0, 20, 30, 40], 50), np.nan)
+    table = effects(worlds, points).set_index("configuration")
+    assert list(table.index) == ["none", "a", "b", "all"]
+    for name, point in (("none", 0), ("a", 1), ("b", 2), ("all", 3)):
+        w = worlds[worlds["point"] == point]
+        assert table.loc[name, "at_war_end"] == w["at_war_end"].mean()
+        assert table.loc[name, "at_war_end_low"] <= table.loc[name, "at_war_end"] <= table.loc[name, "at_war_end_high"]
+        assert table.loc[name, "median_day_x"] == [10, 20, 30, 40][point]
