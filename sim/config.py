@@ -452,6 +452,10 @@ def validate(cfg: Config) -> Config:
 
     check_events(cfg)
     check_design(cfg)
+    if cfg.compare.variants or cfg.compare.outcomes:
+        from sim.compare import check
+
+        check(cfg)
     return cfg
 
 

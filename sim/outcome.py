@@ -68,6 +68,15 @@ def final_utility(model, party) -> np.ndarray:
     return (party.p.salience * per_issue).sum(axis=-1) - party.cost
 
 
+def worlds_columns(cfg) -> list[str]:
+    """The metric columns of the worlds table a config's runs write (beside `point`,
+    `replication` and the values drawn or set)."""
+    issues, parties = list(cfg.scenario.issues), list(cfg.scenario.parties)
+    per_issue = [f"{m}_{i}" for i in issues for m in ("agreed", "day", "terms", "held")]
+    per_party = [f"{m}_{p}" for p in parties for m in ("utility", "cost")]
+    return [*per_issue, "fighting_days", "at_war_end", "rounds_held", *per_party]
+
+
 def worlds_table(model) -> pd.DataFrame:
     """One row per world: point, replication, the values drawn or set in it, its outcomes."""
     w = model.worlds

@@ -40,6 +40,8 @@ def run(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
     if design.is_design(config):
         files += summarise_design(result.outcomes, list(design.axes(config)), out, plots=config.plots and plots_ok)
         files += switch_effects(result, out, plots=config.plots and plots_ok)
+    if config.compare.variants:
+        files += counterfactuals(result, config, out, plots=config.plots and plots_ok)
     elif config.plots and plots_ok:
         files += run_plots(result, config, out)
     return {"result": result, "files": files, "seconds": elapsed, "config": config}
@@ -54,6 +56,24 @@ def summarise_design(outcomes, axes: list[str], out: Path, plots: bool = True) -
     if not plots:
         return [write_csv(summary, out / "summary.csv")]
     return publish(out, summary, days, axes, quiet=True)
+
+
+def counterfactuals(result, config, out: Path, plots: bool = True) -> list:
+    """Each variant on the baseline's worlds: `worlds_<variant>.parquet`, `effects.csv` and
+    `effects.png`, the paired differences from the baseline (sim/compare.py)."""
+    from sim import compare
+    from sim.store import write_csv
+
+    variants, files = {}, []
+    for name in config.compare.variants:
+        variants[name] = simulate(compare.variant_config(config, name), progress=True).worlds
+        files.append(write_parquet(variants[name], out / f"worlds_{name}.parquet"))
+    outcomes = list(config.compare.outcomes) or ["at_war_end"]
+    table = compare.effects(result.worlds, variants, outcomes)
+    files.append(write_csv(table, out / "effects.csv"))
+    if plots:
+        files.append(compare.plot(table, out / "effects.png", len(result.worlds)))
+    return files
 
 
 def switch_effects(result, out: Path, plots: bool = True) -> list:

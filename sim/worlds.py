@@ -18,6 +18,7 @@ Events (`sim/model.py`) later change the same arrays, in the worlds where they f
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
@@ -273,7 +274,7 @@ def flat_paths(mapping: dict) -> dict:
     flat: dict = {}
 
     def walk(prefix: str, node) -> None:
-        if isinstance(node, dict) and "dist" not in node:
+        if isinstance(node, Mapping) and "dist" not in node:
             for k, v in node.items():
                 walk(f"{prefix}.{k}" if prefix else str(k), v)
         else:

@@ -1,0 +1,103 @@
+"""Counterfactuals: variants of a config run on the same worlds as the baseline.
+
+    compare:
+      outcomes: [at_war_end, agreed_ceasefire, day_ceasefire, terms_neutrality]
+      variants:
+        no_aid: {scenario.events.western_aid.enabled: false}
+        aid_day_20: {scenario.events.western_aid.day: 20}
+
+The baseline and every variant run on the same replications, so world r of a variant has
+the war noise and the parameter draws of world r of the baseline (common random numbers)
+and each difference is paired world by world. Per variant and outcome, `effects` gives
+the mean of the differences d_w with the paired 95% interval
+mean(d) +- t_{0.975, n-1} sd(d) / sqrt(n). A boolean outcome is a share; `day_<issue>`
+and `terms_<issue>` exist only where the issue was agreed, so their difference is taken
+over the worlds where both runs agreed it (`n` says how many).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+from scipy import stats
+
+from sim.config import Config, ConfigError
+
+COLUMNS = ["variant", "outcome", "baseline", "value", "difference", "ci_low", "ci_high", "n"]
+
+
+def variant_config(cfg: Config, name: str) -> Config:
+    """The baseline config with a variant's values set (its own compare block dropped)."""
+    from sim.config import to_config, validate
+
+    base = OmegaConf.structured(cfg)
+    base.compare.variants = {}
+    for path, value in cfg.compare.variants[name].items():
+        if OmegaConf.select(base, path, default="__missing__") == "__missing__":
+            raise ConfigError(f"compare.variants.{name}.{path}: {path!r} is not a config key of the baseline")
+        OmegaConf.update(base, path, value, merge=False)
+    try:
+        return validate(to_config(base))
+    except ConfigError as err:
+        raise ConfigError(f"compare.variants.{name}: {err}") from None
+
+
+def check(cfg: Config) -> None:
+    """One line for a variant that names an unknown key or a value out of range, or an
+    outcome that is no column of the worlds table."""
+    from sim.outcome import worlds_columns
+
+    known = worlds_columns(cfg)
+    for outcome in cfg.compare.outcomes:
+        if outcome not in known:
+            raise ConfigError(f"compare.outcomes: {outcome!r} is not a column of worlds.parquet; allowed: {', '.join(known)}")
+    for name in cfg.compare.variants:
+        variant_config(cfg, name)
+
+
+def effects(baseline: pd.DataFrame, variants: dict[str, pd.DataFrame], outcomes: list[str]) -> pd.DataFrame:
+    """Paired differences of each variant's worlds from the baseline's, per outcome."""
+    rows = []
+    for name, worlds in variants.items():
+        for outcome in outcomes:
+            a = baseline[outcome].to_numpy(dtype=float)
+            b = worlds[outcome].to_numpy(dtype=float)
+            both = ~np.isnan(a) & ~np.isnan(b)
+            rows.append({"variant": name, "outcome": outcome, **paired(a[both], b[both])})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def paired(a: np.ndarray, b: np.ndarray) -> dict:
+    """Mean of a and b, and the mean of b - a with its paired 95% t interval."""
+    n = len(a)
+    d = b - a
+    mean = d.mean() if n else np.nan
+    half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    return {"baseline": a.mean() if n else np.nan, "value": b.mean() if n else np.nan, "difference": mean,
+            "ci_low": mean - half, "ci_high": mean + half, "n": n}
+
+
+def plot(table: pd.DataFrame, path: Path, baseline_worlds: int) -> Path:
+    """One panel per outcome: each variant's difference from the baseline, 95% interval."""
+    from sim import plots
+
+    plt = plots.plt
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    variants = list(dict.fromkeys(table["variant"]))
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(3.6 * len(outcomes) + 1.5, 0.45 * len(variants) + 1.8),
+                             sharey=True, squeeze=False)
+    y = np.arange(len(variants))[::-1]
+    for ax, outcome in zip(axes[0], outcomes):
+        rows = table[table["outcome"] == outcome].set_index("variant").loc[variants]
+        ax.axvline(0, color="0.6", lw=1)
+        ax.errorbar(rows["difference"], y, xerr=[rows["difference"] - rows["ci_low"], rows["ci_high"] - rows["difference"]],
+                    fmt="o", color="C0")
+        ax.set_title(f"{outcome}\n(baseline {rows['baseline'].iloc[0]:.3g})", fontsize=9)
+        ax.set_xlabel("variant - baseline")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(y, variants)
+    fig.suptitle(f"Counterfactuals: paired differences from the baseline over {baseline_worlds} worlds (95% intervals)")
+    return plots._save(fig, path)
