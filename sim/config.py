@@ -107,6 +107,7 @@ class IssueConfig:
     breakdown: Num = allowed(0.0, **UNIT)  # per-day hazard that the agreed item collapses
     protocol: Protocol = Protocol.issue_by_issue
     indivisible: bool = False  # only its poles are possible terms (mechanisms.red_lines) [Fearon1995; Hassner2003]
+    returns_area: bool = False  # agreed terms a give back the share a of the area taken since day 0 (sim/territory.py)
 
 
 @dataclass
@@ -198,6 +199,15 @@ class MechanismsConfig:
 
 
 @dataclass
+class TerritoryConfig:
+    """The area the sides fight over (sim/territory.py), in any unit (km2 for the 2022 scenario)."""
+
+    total: Num = allowed(1.0, 0.0, 1e9, low_open=True)  # the whole area
+    A: Num = allowed(0.5, 0.0, 1e9)  # side A's area on day 0; side B holds the rest
+    war_value: dict[str, Num] = allowed({}, 0.0, 100.0)  # party -> utility of its side holding the whole area; 0 = off
+
+
+@dataclass
 class ScenarioConfig:
     name: str = "scenario"
     start_date: str = "2022-02-24"
@@ -208,6 +218,7 @@ class ScenarioConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     events: dict[str, EventConfig] = field(default_factory=dict)
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
+    territory: TerritoryConfig = field(default_factory=TerritoryConfig)
 
 
 @dataclass
@@ -228,12 +239,21 @@ class MediatorConfig:
 
 
 @dataclass
+class FrontConfig:
+    """How fighting moves the area each side holds (sim/territory.py)."""
+
+    speed: Num = allowed(0.4, 0.0, 100.0)  # v: share of the total area taken per day of full war at 2P - 1 = 1, depth 0
+    reach: Num = allowed(0.007, 0.0, 1e3, low_open=True)  # r: depth (share of the total) at which the pace halves
+
+
+@dataclass
 class WarConfig:
     decisiveness: Num = allowed(1.0, 0.0, 100.0)  # g in the contest success function
     noise: Num = allowed(0.3, 0.0, 10.0)  # relative sd of daily attrition
     learning_rate: Num = allowed(0.1, **UNIT)  # lambda in p <- p + lambda (signal - p)
     pause_horizon: Num = allowed(30.0, 0.0, 1e4)  # days of pause a party prices in when valuing a ceasefire
     min_capability: Num = allowed(1e-3, 0.0, BIG, low_open=True)
+    territory: FrontConfig = field(default_factory=FrontConfig)
 
 
 @dataclass
@@ -452,7 +472,25 @@ def validate(cfg: Config) -> Config:
 
     check_events(cfg)
     check_design(cfg)
+    _check_territory(cfg)
     return cfg
+
+
+def _check_territory(cfg: Config) -> None:
+    """Side A's area on day 0 cannot exceed the whole; war values name known parties."""
+    from sim.distributions import support
+
+    t = cfg.scenario.territory
+    a_high = support(t.A, _range(TerritoryConfig, "A"))[1] if isinstance(t.A, dict) else t.A
+    total_low = support(t.total, _range(TerritoryConfig, "total"))[0] if isinstance(t.total, dict) else t.total
+    if a_high > total_low:
+        fail("scenario.territory.A", t.A, f"allowed: at most scenario.territory.total ({_show(t.total)})")
+    for party in t.war_value:
+        _choice(f"scenario.territory.war_value.{party}", party, list(cfg.scenario.parties), "party")
+
+
+def _range(cls, name: str) -> Range:
+    return next(f.metadata["range"] for f in fields(cls) if f.name == name)
 
 
 def _maybe_positive(value: Any) -> bool:

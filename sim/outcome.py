@@ -178,6 +178,9 @@ def timeline_table(model) -> pd.DataFrame:
         df[f"cost_{p.name}"] = stack["cost"][:, i].ravel()
     for k, name in enumerate(model.issues.names):
         df[f"in_force_{name}"] = stack["in_force"][:, :, k].ravel()
+    total = np.tile(model.worlds.territory.total, T)
+    df["area_A"] = stack["area"].ravel()  # side A's area; km2 in the 2022 scenario (sim/territory.py)
+    df["area_B"] = total - df["area_A"].to_numpy()
     for i, event in enumerate(model.events):  # True on the day the event fired in that world
         df[f"event_{event.name}"] = stack["fired"][:, i].ravel()
     return df.sort_values(["point", "replication", "day"], kind="stable").reset_index(drop=True)

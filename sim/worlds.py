@@ -29,6 +29,7 @@ from sim.config import (
     DesignConfig,
     FormatConfig,
     Format,
+    FrontConfig,
     IssueConfig,
     MediatorConfig,
     PartyConfig,
@@ -36,6 +37,7 @@ from sim.config import (
     Protocol,
     Range,
     TacticConfig,
+    TerritoryConfig,
     WarConfig,
 )
 from sim.distributions import ppf
@@ -84,6 +86,7 @@ class IssueParams:
     breakdown: np.ndarray  # (W, K)
     package: np.ndarray  # (W, K) bool
     indivisible: np.ndarray  # (W, K) bool
+    returns_area: np.ndarray  # (W, K) bool: agreed terms give back area (sim/territory.py)
 
 
 @dataclass
@@ -104,6 +107,15 @@ class WarParams:
     learning_rate: np.ndarray
     pause_horizon: np.ndarray
     min_capability: np.ndarray
+    speed: np.ndarray  # war.territory: how fast the front moves (sim/territory.py)
+    reach: np.ndarray
+
+
+@dataclass
+class TerritoryParams:
+    total: np.ndarray  # (W,) the whole area
+    start: np.ndarray  # (W,) side A's area on day 0
+    war_value: np.ndarray  # (W, n) utility of its side holding the whole area, per party
 
 
 @dataclass
@@ -136,6 +148,7 @@ class Worlds:
     war: WarParams
     policy: PolicyParams
     mechanisms: MechanismParams
+    territory: TerritoryParams
     private_type: np.ndarray  # (W, n) each party's type under private information: a uniform in [0, 1)
     varied: dict[str, np.ndarray] = field(default_factory=dict)  # path -> (W,) values, drawn or set
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # events' keys: path -> (W,) values
@@ -190,6 +203,7 @@ def keys(cfg: Config) -> dict[str, Key]:
             out[f"{at}.{attr}"] = _num(("issues", attr, k), getattr(issue, attr), IssueConfig, attr)
         out[f"{at}.protocol"] = Key(("issues", "package", k), "cat", issue.protocol, None, tuple(p.name for p in Protocol))
         out[f"{at}.indivisible"] = Key(("issues", "indivisible", k), "bool", issue.indivisible)
+        out[f"{at}.returns_area"] = Key(("issues", "returns_area", k), "bool", issue.returns_area)
     for i, (name, party) in enumerate(sc.parties.items()):
         at = f"scenario.parties.{name}"
         for vec in ("ideal", "salience", "opening"):
@@ -235,6 +249,14 @@ def keys(cfg: Config) -> dict[str, Key]:
     out["mediator.leverage_from_day"] = _num(("mediator", "leverage_from_day"), med.leverage_from_day, MediatorConfig, "leverage_from_day")
     for attr in ("decisiveness", "noise", "learning_rate", "pause_horizon", "min_capability"):
         out[f"war.{attr}"] = _num(("war", attr), getattr(cfg.war, attr), WarConfig, attr)
+    for attr in ("speed", "reach"):
+        out[f"war.territory.{attr}"] = _num(("war", attr), getattr(cfg.war.territory, attr), FrontConfig, attr)
+    land = sc.territory
+    out["scenario.territory.total"] = _num(("territory", "total"), land.total, TerritoryConfig, "total")
+    out["scenario.territory.A"] = _num(("territory", "start"), land.A, TerritoryConfig, "A")
+    for j, name in enumerate(sc.parties):
+        out[f"scenario.territory.war_value.{name}"] = Key(("territory", "war_value", j), "num", land.war_value.get(name, 0.0),
+                                                          _range(TerritoryConfig, "war_value"))
     mech = sc.mechanisms
     for name in ("power_shift", "private_information", "red_lines", "audience_costs", "war_driven_aspirations"):
         out[f"scenario.mechanisms.{name}.enabled"] = Key(("mechanisms", name), "bool", getattr(mech, name).enabled)
@@ -305,12 +327,13 @@ def _empty(cfg: Config, W: int) -> Worlds:
 
     return Worlds(
         point=col(int), replication=col(int),
-        issues=IssueParams(col(bool, K), col(float, K), col(float, K), col(bool, K), col(bool, K)),
+        issues=IssueParams(col(bool, K), col(float, K), col(float, K), col(bool, K), col(bool, K), col(bool, K)),
         parties=[party() for _ in range(n)],
         mediator=MediatorParams(col(int), col(), col(float, LEVELS), col(bool, LEVELS), col(float, n), col(float, n, K), col(int)),
-        war=WarParams(col(), col(), col(), col(), col()),
+        war=WarParams(col(), col(), col(), col(), col(), col(), col()),
         policy=PolicyParams(col(int, C), col(int), col(int), col(int)),
         mechanisms=MechanismParams(*(col(bool) for _ in range(6))),
+        territory=TerritoryParams(col(), col(), col(float, n)),
         private_type=col(float, n),
     )
 
