@@ -208,6 +208,16 @@ class TerritoryConfig:
 
 
 @dataclass
+class SeriesConfig:
+    """An observed series (sim/observed.py): a CSV file's column, or inline values by date."""
+
+    file: str = ""  # a CSV with a `date` column; relative: to the current directory, then the config folder
+    column: str = ""  # the file's column that holds the values
+    values: dict[str, float] = field(default_factory=dict)  # inline: "YYYY-MM-DD" -> value
+    source: str = ""  # its bibliography key
+
+
+@dataclass
 class ScenarioConfig:
     name: str = "scenario"
     start_date: str = "2022-02-24"
@@ -219,6 +229,7 @@ class ScenarioConfig:
     events: dict[str, EventConfig] = field(default_factory=dict)
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
     territory: TerritoryConfig = field(default_factory=TerritoryConfig)
+    observed: dict[str, SeriesConfig] = field(default_factory=dict)  # timeline column -> observed series
 
 
 @dataclass
@@ -301,6 +312,40 @@ class CompareConfig:
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {config path: value}
 
 
+class CalibrationMethod(Enum):
+    rejection = 0  # keep the draws from the prior nearest the observations [Pritchard1999]
+    smc = 1  # then propose from the kept draws, perturbed, and weight by prior / proposal [Beaumont2009]
+
+
+class Distance(Enum):
+    relative = 0  # root mean square of (simulated - observed) / observed
+    rmse = 1  # root mean square of simulated - observed, in the series' units
+
+
+@dataclass
+class CalibrateConfig:
+    """Approximate Bayesian computation by simulation (sim/calibrate.py)."""
+
+    parameters: dict[str, Any] = field(default_factory=dict)  # config path -> prior distribution
+    series: list[str] = field(default_factory=list)  # names in scenario.observed; empty = all of them
+    until: str = ""  # "YYYY-MM-DD": observations after it are not used; "" = all
+    distance: Distance = Distance.relative
+    method: CalibrationMethod = CalibrationMethod.rejection
+    draws: int = 200_000  # simulated worlds (per generation for smc)
+    accept: float = 0.005  # share of each generation's draws kept, nearest first
+    tolerance: Optional[float] = None  # instead of `accept`: keep draws within this distance (rejection)
+    generations: int = 3  # smc: generations after the one from the prior
+    predictive: int = 2_000  # posterior-predictive worlds
+
+
+@dataclass
+class PosteriorConfig:
+    """Run from a calibration's posterior (sim/posterior.py): world r resamples a row by weight."""
+
+    file: str = ""  # a posterior.parquet; relative: to the current directory, then the config folder
+    columns: list[str] = field(default_factory=list)  # the parameters it sets; empty = every parameter column
+
+
 @dataclass
 class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
@@ -310,6 +355,8 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
+    posterior: PosteriorConfig = field(default_factory=PosteriorConfig)
     seed: int = 0
     replications: int = 200
     record: RecordConfig = field(default_factory=RecordConfig)
@@ -473,6 +520,13 @@ def validate(cfg: Config) -> Config:
     check_events(cfg)
     check_design(cfg)
     _check_territory(cfg)
+    from sim.calibrate import check_calibrate
+    from sim.observed import check_observed
+    from sim.posterior import check_posterior
+
+    check_observed(cfg)
+    check_calibrate(cfg)
+    check_posterior(cfg)
     return cfg
 
 

@@ -186,6 +186,19 @@ def timeline_table(model) -> pd.DataFrame:
     return df.sort_values(["point", "replication", "day"], kind="stable").reset_index(drop=True)
 
 
+def timeline_value(model, day: int, column: str) -> np.ndarray:
+    """(W,) one numeric timeline column on one day, read from the model's record without
+    building the table (calibration reads a few of these from many worlds)."""
+    row = model.timeline[day]
+    if column in ("area_A", "area_B"):
+        return row["area"] if column == "area_A" else model.worlds.territory.total - row["area"]
+    if column in ("balance", "intensity"):
+        return row[column]
+    kind, _, name = column.partition("_")
+    index = [p.name for p in model.parties].index(name)
+    return row[kind][index]
+
+
 # -- summaries --------------------------------------------------------------------------------
 
 

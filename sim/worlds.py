@@ -8,8 +8,10 @@ only route by which a config value reaches the agents:
    stream `SeedSequence(seed, spawn_key=(replication, 1))` (its war noise comes from
    `(replication,)`, `sim/noise.py`): replication r draws the same values alone, in an
    ensemble of any size, in any block, at every point of a design, and on any launcher;
-3. a design's axes set each world's values at its point (`sim/design.py`);
-4. a party whose saliences were drawn or set keeps those and scales its other saliences
+3. with `posterior.file`, each world takes one row of a calibration's posterior
+   (`sim/posterior.py`), picked by the last uniform of its parameter stream;
+4. a design's axes set each world's values at its point (`sim/design.py`);
+5. a party whose saliences were drawn or set keeps those and scales its other saliences
    so that they sum to 1 again (if the set ones alone exceed 1, all are scaled).
 
 Events (`sim/model.py`) later change the same arrays, in the worlds where they fire.
@@ -386,13 +388,20 @@ def resolve(cfg: Config, point: np.ndarray, replication: np.ndarray, points=None
             assign(worlds, key, key.encode(key.value))
     # the stream's first n words are the parties' private types, whatever else is drawn
     n = len(cfg.scenario.parties)
-    u = parameter_uniforms(cfg.seed, worlds.replication, n + len(drawn))
+    from_posterior = bool(cfg.posterior.file)
+    u = parameter_uniforms(cfg.seed, worlds.replication, n + len(drawn) + from_posterior)
     worlds.private_type[:] = u[:, :n]
     for j, path in enumerate(drawn, start=n):
         key = table[path]
         values = ppf(key.value, u[:, j], key.range)
         assign(worlds, key, values)
         worlds.varied[path] = values
+    if from_posterior:  # the stream's last word picks the world's posterior row (sim/posterior.py)
+        from sim import posterior
+
+        for path, values in posterior.draw(cfg, u[:, -1]).items():
+            assign(worlds, table[path], values)
+            worlds.varied[path] = values
     if points is not None:
         for path in points.columns:
             key = table[path]

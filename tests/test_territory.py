@@ -178,3 +178,11 @@ def test_counting_the_area_changes_the_talks():
                            "scenario.territory.war_value.ukraine=1"))
     assert not off.worlds["terms_neutrality"].equals(on.worlds["terms_neutrality"])
 
+
+def test_the_territory_plot_draws_both_sides_and_the_observations(war_only, tmp_path):
+    from sim.observed import table
+    from sim.territory_plots import territory as plot
+
+    cfg = validate(to_config(make_cfg()))
+    path = plot(war_only.timeline, tmp_path / "territory.png", observed=table(cfg), sides=("russia", "ukraine"), unit="km2")
+    assert path.stat().st_size > 10_000 and path.read_bytes()[:4] == b"\x89PNG"
