@@ -93,6 +93,8 @@ def run_calibration(cfg: Any, progress: bool = False) -> CalibrationResult:
     values, sims = simulate_draws(fit, paths, targets, ids, None, progress)
     dist = distance(sims, truth, cal.distance)
     kept = _nearest(dist, keep, cal.tolerance if cal.method == CalibrationMethod.rejection else None)
+    if not len(kept):
+        fail("calibrate.tolerance", cal.tolerance, f"allowed: a distance some draw reaches (the nearest: {dist.min():.4g})")
     theta, d, weight = values[kept], dist[kept], np.full(len(kept), 1.0 / max(len(kept), 1))
     replication, generation = ids[kept], np.zeros(len(kept), dtype=int)
     simulated = cal.draws

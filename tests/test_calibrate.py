@@ -302,6 +302,12 @@ def test_a_missing_or_wrong_csv_is_one_line(tmp_path, monkeypatch, column, words
     assert f"scenario.observed.area_A.column={column!r} is not allowed; {words}" in str(err.value)
 
 
+def test_a_tolerance_no_draw_reaches_is_one_line_naming_the_nearest():
+    with pytest.raises(ConfigError) as err:
+        run_calibration(make_cfg(STUDY, "calibrate.draws=200", "calibrate.tolerance=1e-9"))
+    assert "calibrate.tolerance=1e-09 is not allowed; allowed: a distance some draw reaches (the nearest:" in str(err.value)
+
+
 def test_a_posterior_column_that_is_not_a_key_is_one_line(tmp_path):
     path = tmp_path / "p.parquet"
     pd.DataFrame({"war.territory.sped": [0.2], "weight": [1.0]}).to_parquet(path)
