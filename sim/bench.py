@@ -1,4 +1,4 @@
-"""Benchmark: `python -m sim.bench [--quick] [--no-sweep] [--studies]`.
+"""Benchmark: `python -m sim.bench [--quick] [--no-sweep] [--studies] [--calibration]`.
 
 Prints, for the default scenario with outcome tables only (no rounds or timeline):
 replications per second of the lockstep run at R = 1, 100, 1,000 and 10,000 (median,
@@ -123,6 +123,23 @@ def studies() -> None:
         print(f"{name:<24} {points:>6} {walls['basic']:>8.1f} {walls['joblib']:>9.1f} {walls['basic'] / walls['joblib']:>6.2f}")
 
 
+def calibration(draws: int) -> None:
+    """Wall time of the rejection calibration of `experiments/calibrate_2022.yaml` with
+    `draws` prior draws (the fit only: no posterior-predictive worlds, no files)."""
+    from sim.calibrate import run_calibration
+
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose("config", overrides=["experiment=calibrate_2022", f"calibrate.draws={draws}",
+                                           "calibrate.predictive=0"])
+    config = validate(to_config(cfg))
+    started = time.perf_counter()
+    result = run_calibration(config)
+    wall = time.perf_counter() - started
+    print(f"calibration (calibrate_2022, rejection): {draws:,} prior draws of {len(result.priors)} parameters, "
+          f"{result.fit.scenario.days} days each, {len(result.posterior):,} kept")
+    print(f"  wall {wall:6.1f} s   {draws / wall:8,.0f} worlds/s")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
@@ -130,10 +147,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--loop-cap", type=int, default=1000, help="at most this many single runs per loop timing")
     parser.add_argument("--heavy", type=int, default=50_000, help="replications per point of the second sweep")
     parser.add_argument("--studies", action="store_true", help="only time the named studies, both launchers")
+    parser.add_argument("--calibration", action="store_true", help="only time the calibrate_2022 fit")
+    parser.add_argument("--draws", type=int, default=200_000, help="prior draws of the --calibration fit")
     args = parser.parse_args(argv)
     register()
     if args.studies:
         studies()
+        return
+    if args.calibration:
+        calibration(args.draws)
         return
     repeats = 3 if args.quick else 7
     cores = os.cpu_count()

@@ -107,6 +107,7 @@ class IssueConfig:
     breakdown: Num = allowed(0.0, **UNIT)  # per-day hazard that the agreed item collapses
     protocol: Protocol = Protocol.issue_by_issue
     indivisible: bool = False  # only its poles are possible terms (mechanisms.red_lines) [Fearon1995; Hassner2003]
+    returns_area: bool = False  # agreed terms a give back the share a of the area taken since day 0 (sim/territory.py)
 
 
 @dataclass
@@ -198,6 +199,25 @@ class MechanismsConfig:
 
 
 @dataclass
+class TerritoryConfig:
+    """The area the sides fight over (sim/territory.py), in any unit (km2 for the 2022 scenario)."""
+
+    total: Num = allowed(1.0, 0.0, 1e9, low_open=True)  # the whole area
+    A: Num = allowed(0.5, 0.0, 1e9)  # side A's area on day 0; side B holds the rest
+    war_value: dict[str, Num] = allowed({}, 0.0, 100.0)  # party -> utility of its side holding the whole area; 0 = off
+
+
+@dataclass
+class SeriesConfig:
+    """An observed series (sim/observed.py): a CSV file's column, or inline values by date."""
+
+    file: str = ""  # a CSV with a `date` column; relative: to the current directory, then the config folder
+    column: str = ""  # the file's column that holds the values
+    values: dict[str, float] = field(default_factory=dict)  # inline: "YYYY-MM-DD" -> value
+    source: str = ""  # its bibliography key
+
+
+@dataclass
 class ScenarioConfig:
     name: str = "scenario"
     start_date: str = "2022-02-24"
@@ -208,6 +228,8 @@ class ScenarioConfig:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     events: dict[str, EventConfig] = field(default_factory=dict)
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
+    territory: TerritoryConfig = field(default_factory=TerritoryConfig)
+    observed: dict[str, SeriesConfig] = field(default_factory=dict)  # timeline column -> observed series
 
 
 @dataclass
@@ -228,12 +250,21 @@ class MediatorConfig:
 
 
 @dataclass
+class FrontConfig:
+    """How fighting moves the area each side holds (sim/territory.py)."""
+
+    speed: Num = allowed(0.4, 0.0, 100.0)  # v: share of the total area taken per day of full war at 2P - 1 = 1, depth 0
+    reach: Num = allowed(0.007, 0.0, 1e3, low_open=True)  # r: depth (share of the total) at which the pace halves
+
+
+@dataclass
 class WarConfig:
     decisiveness: Num = allowed(1.0, 0.0, 100.0)  # g in the contest success function
     noise: Num = allowed(0.3, 0.0, 10.0)  # relative sd of daily attrition
     learning_rate: Num = allowed(0.1, **UNIT)  # lambda in p <- p + lambda (signal - p)
     pause_horizon: Num = allowed(30.0, 0.0, 1e4)  # days of pause a party prices in when valuing a ceasefire
     min_capability: Num = allowed(1e-3, 0.0, BIG, low_open=True)
+    territory: FrontConfig = field(default_factory=FrontConfig)
 
 
 @dataclass
@@ -281,6 +312,40 @@ class CompareConfig:
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {config path: value}
 
 
+class CalibrationMethod(Enum):
+    rejection = 0  # keep the draws from the prior nearest the observations [Pritchard1999]
+    smc = 1  # then propose from the kept draws, perturbed, and weight by prior / proposal [Beaumont2009]
+
+
+class Distance(Enum):
+    relative = 0  # root mean square of (simulated - observed) / observed
+    rmse = 1  # root mean square of simulated - observed, in the series' units
+
+
+@dataclass
+class CalibrateConfig:
+    """Approximate Bayesian computation by simulation (sim/calibrate.py)."""
+
+    parameters: dict[str, Any] = field(default_factory=dict)  # config path -> prior distribution
+    series: list[str] = field(default_factory=list)  # names in scenario.observed; empty = all of them
+    until: str = ""  # "YYYY-MM-DD": observations after it are not used; "" = all
+    distance: Distance = Distance.relative
+    method: CalibrationMethod = CalibrationMethod.rejection
+    draws: int = 200_000  # simulated worlds (per generation for smc)
+    accept: float = 0.005  # share of each generation's draws kept, nearest first
+    tolerance: Optional[float] = None  # instead of `accept`: keep draws within this distance (rejection)
+    generations: int = 3  # smc: generations after the one from the prior
+    predictive: int = 2_000  # posterior-predictive worlds
+
+
+@dataclass
+class PosteriorConfig:
+    """Run from a calibration's posterior (sim/posterior.py): world r resamples a row by weight."""
+
+    file: str = ""  # a posterior.parquet; relative: to the current directory, then the config folder
+    columns: list[str] = field(default_factory=list)  # the parameters it sets; empty = every parameter column
+
+
 @dataclass
 class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
@@ -290,6 +355,8 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
+    posterior: PosteriorConfig = field(default_factory=PosteriorConfig)
     seed: int = 0
     replications: int = 200
     record: RecordConfig = field(default_factory=RecordConfig)
@@ -456,7 +523,32 @@ def validate(cfg: Config) -> Config:
         from sim.compare import check
 
         check(cfg)
+    _check_territory(cfg)
+    from sim.calibrate import check_calibrate
+    from sim.observed import check_observed
+    from sim.posterior import check_posterior
+
+    check_observed(cfg)
+    check_calibrate(cfg)
+    check_posterior(cfg)
     return cfg
+
+
+def _check_territory(cfg: Config) -> None:
+    """Side A's area on day 0 cannot exceed the whole; war values name known parties."""
+    from sim.distributions import support
+
+    t = cfg.scenario.territory
+    a_high = support(t.A, _range(TerritoryConfig, "A"))[1] if isinstance(t.A, dict) else t.A
+    total_low = support(t.total, _range(TerritoryConfig, "total"))[0] if isinstance(t.total, dict) else t.total
+    if a_high > total_low:
+        fail("scenario.territory.A", t.A, f"allowed: at most scenario.territory.total ({_show(t.total)})")
+    for party in t.war_value:
+        _choice(f"scenario.territory.war_value.{party}", party, list(cfg.scenario.parties), "party")
+
+
+def _range(cls, name: str) -> Range:
+    return next(f.metadata["range"] for f in fields(cls) if f.name == name)
 
 
 def _maybe_positive(value: Any) -> bool:

@@ -126,3 +126,28 @@ def _truncated_normal(u, mu, sigma, lo, hi):
 def mean(spec: dict, rng=None, n: int = 4096) -> float:
     """The distribution's mean (by quadrature on the inverse CDF): its central value."""
     return float(ppf(spec, (np.arange(n) + 0.5) / n, rng).mean())
+
+
+def pdf(spec: dict, x: np.ndarray, rng=None) -> np.ndarray:
+    """The density of a continuous distribution at `x` (0 outside its support), after the
+    truncation `ppf` applies: what a calibration's importance weights need."""
+    from scipy import stats
+
+    name, x = spec["dist"], np.asarray(x, dtype=float)
+    lo, hi = support(spec, rng)
+    if name == "uniform":
+        dens = stats.uniform(lo, hi - lo).pdf(x)
+    elif name == "loguniform":
+        dens = stats.loguniform(lo, hi).pdf(x)
+    elif name == "triangular":
+        dens = stats.triang((spec["mode"] - lo) / (hi - lo), lo, hi - lo).pdf(x)
+    elif name == "normal":
+        law = stats.norm(spec["mean"], spec["sd"])
+        dens = law.pdf(x) / (law.cdf(hi) - law.cdf(lo))
+    elif name == "lognormal":
+        sigma2 = math.log1p((spec["sd"] / spec["mean"]) ** 2)
+        law = stats.lognorm(math.sqrt(sigma2), scale=math.exp(math.log(spec["mean"]) - sigma2 / 2.0))
+        dens = law.pdf(x) / (law.cdf(hi) - law.cdf(lo))
+    else:
+        raise ValueError(f"{name} has no density")
+    return np.where((x >= lo) & (x <= hi), dens, 0.0)

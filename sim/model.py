@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import commitment, events, information, noise, war
+from sim import commitment, events, information, noise, territory, war
 from sim.config import Config
 from sim.issue import Issues, cost_factor, fighting_intensity
 from sim.mediator import Mediator
@@ -58,6 +58,7 @@ class NegotiationModel(mesa.Model):
         self.fighting_days = np.zeros(W)
         self.intensity = np.ones(W)  # of the last day fought
         self.done = np.zeros(W, dtype=bool)  # every issue settled: that world's war is over
+        self.area = worlds.territory.start.astype(float)  # side A's area; side B holds the rest (sim/territory.py)
 
         self.noise = noise.draw(cfg.seed, worlds.replication, self.days, len(self.belligerents), K)
         self.log = RoundLog() if cfg.record.rounds else None
@@ -124,6 +125,18 @@ class NegotiationModel(mesa.Model):
         """(W,) the capability the side has lost in battle, as a share of its strength at the start."""
         return war.side_strength(self.lost, self._sides, side) / self.start_strength[side]
 
+    def area_value(self, party: Party, belief: np.ndarray):
+        """(W,) what the area its side expects to gain by fighting on is worth to the party:
+        its `territory.war_value` times the share of the total its side gains over its horizon
+        of full war at its believed balance (sim/territory.py); 0 where the weight is 0."""
+        weight = self.worlds.territory.war_value[:, party.index]
+        if not weight.any():
+            return 0.0
+        land, wp = self.worlds.territory, self.worlds.war
+        gain = territory.expected_gain(self.area, land.start, land.total, belief, party.side, party.p.horizon,
+                                       wp.speed, wp.reach)
+        return weight * gain
+
     def clout(self, party: Party) -> np.ndarray:
         return party.capability
 
@@ -163,6 +176,10 @@ class NegotiationModel(mesa.Model):
         self.terms = np.where(agreed, terms, self.terms)
         self.in_force |= agreed
         self.times_agreed += agreed
+        returned = agreed & self.worlds.issues.returns_area
+        for k in np.nonzero(returned.any(axis=0))[0]:  # withdrawal terms give back area taken since day 0
+            given_back = territory.withdraw(self.area, self.worlds.territory.start, terms[:, k])
+            self.area = np.where(returned[:, k], given_back, self.area)
         self.done |= self.in_force.all(axis=-1)
         return first.any(axis=-1)
 
@@ -190,6 +207,9 @@ class NegotiationModel(mesa.Model):
                 party.beliefs.balance = war.learn(party.beliefs.balance, signal, fought.happened, wp.learning_rate)
         self.fighting_days += intensity
         self.intensity = intensity
+        land = self.worlds.territory
+        self.area = self.area + territory.flow(self.area, land.start, land.total, fought.balance, intensity,
+                                               wp.speed, wp.reach)
 
         broke = self.in_force & (collapse < issues.breakdown) & ~self.done[:, None]
         self.breakdowns += broke
@@ -217,6 +237,7 @@ class NegotiationModel(mesa.Model):
                 "capability": np.stack([p.capability for p in self.parties]),
                 "cost": np.stack([p.cost for p in self.parties]),
                 "in_force": self.in_force.copy(),
+                "area": self.area.copy(),
                 "fired": self.fired == day,
             }
         )

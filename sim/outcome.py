@@ -187,9 +187,25 @@ def timeline_table(model) -> pd.DataFrame:
         df[f"cost_{p.name}"] = stack["cost"][:, i].ravel()
     for k, name in enumerate(model.issues.names):
         df[f"in_force_{name}"] = stack["in_force"][:, :, k].ravel()
+    total = np.tile(model.worlds.territory.total, T)
+    df["area_A"] = stack["area"].ravel()  # side A's area; km2 in the 2022 scenario (sim/territory.py)
+    df["area_B"] = total - df["area_A"].to_numpy()
     for i, event in enumerate(model.events):  # True on the day the event fired in that world
         df[f"event_{event.name}"] = stack["fired"][:, i].ravel()
     return df.sort_values(["point", "replication", "day"], kind="stable").reset_index(drop=True)
+
+
+def timeline_value(model, day: int, column: str) -> np.ndarray:
+    """(W,) one numeric timeline column on one day, read from the model's record without
+    building the table (calibration reads a few of these from many worlds)."""
+    row = model.timeline[day]
+    if column in ("area_A", "area_B"):
+        return row["area"] if column == "area_A" else model.worlds.territory.total - row["area"]
+    if column in ("balance", "intensity"):
+        return row[column]
+    kind, _, name = column.partition("_")
+    index = [p.name for p in model.parties].index(name)
+    return row[kind][index]
 
 
 # -- summaries --------------------------------------------------------------------------------

@@ -66,7 +66,8 @@ class Party(mesa.Agent):
             now = m.balance_for(self.side)
             expected = m.expected_balance(self.side, self.p.horizon)
             p = np.where(shifting, np.clip(expected + (p - now), 0.0, 1.0), p)
-        return war_value(p, self.utility(self.own_terms()), self.utility(self.their_terms()), self.cost_rate(), self.p.horizon)
+        value = war_value(p, self.utility(self.own_terms()), self.utility(self.their_terms()), self.cost_rate(), self.p.horizon)
+        return value + m.area_value(self, p)  # 0 unless scenario.territory.war_value counts the area
 
     def stake(self) -> np.ndarray:
         """What the war lottery swings between: U(own terms) - U(their terms)."""

@@ -66,6 +66,7 @@ class Battle:
     lost: np.ndarray  # (m, W) the capability each lost to attrition that day
     happened: np.ndarray  # (W,) a battle was fought and seen
     a_won: np.ndarray  # (W,) side A won it
+    balance: np.ndarray  # (W,) side A's chance to prevail at dawn, at which the day was fought
 
 
 def fight(capability, side, attrition, resupply, pause_resupply, intensity, shock, battle_draw, fighting_draw,
@@ -76,4 +77,4 @@ def fight(capability, side, attrition, resupply, pause_resupply, intensity, shoc
     happened, a_won = battle_signal(p_a, battle_draw, fighting_draw, intensity)
     moved = next_capability(capability, attrition, resupply, pause_resupply, intensity, shock.T, noise, floor)
     lost = capability * loss_share(attrition, intensity, shock.T, noise)
-    return Battle(moved, lost, happened, a_won)
+    return Battle(moved, lost, happened, a_won, p_a)

@@ -8,8 +8,10 @@ only route by which a config value reaches the agents:
    stream `SeedSequence(seed, spawn_key=(replication, 1))` (its war noise comes from
    `(replication,)`, `sim/noise.py`): replication r draws the same values alone, in an
    ensemble of any size, in any block, at every point of a design, and on any launcher;
-3. a design's axes set each world's values at its point (`sim/design.py`);
-4. a party whose saliences were drawn or set keeps those and scales its other saliences
+3. with `posterior.file`, each world takes one row of a calibration's posterior
+   (`sim/posterior.py`), picked by the last uniform of its parameter stream;
+4. a design's axes set each world's values at its point (`sim/design.py`);
+5. a party whose saliences were drawn or set keeps those and scales its other saliences
    so that they sum to 1 again (if the set ones alone exceed 1, all are scaled).
 
 Events (`sim/model.py`) later change the same arrays, in the worlds where they fire.
@@ -29,6 +31,7 @@ from sim.config import (
     Config,
     FormatConfig,
     Format,
+    FrontConfig,
     IssueConfig,
     MediatorConfig,
     PartyConfig,
@@ -36,6 +39,7 @@ from sim.config import (
     Protocol,
     Range,
     TacticConfig,
+    TerritoryConfig,
     WarConfig,
 )
 from sim.distributions import ppf
@@ -84,6 +88,7 @@ class IssueParams:
     breakdown: np.ndarray  # (W, K)
     package: np.ndarray  # (W, K) bool
     indivisible: np.ndarray  # (W, K) bool
+    returns_area: np.ndarray  # (W, K) bool: agreed terms give back area (sim/territory.py)
 
 
 @dataclass
@@ -104,6 +109,15 @@ class WarParams:
     learning_rate: np.ndarray
     pause_horizon: np.ndarray
     min_capability: np.ndarray
+    speed: np.ndarray  # war.territory: how fast the front moves (sim/territory.py)
+    reach: np.ndarray
+
+
+@dataclass
+class TerritoryParams:
+    total: np.ndarray  # (W,) the whole area
+    start: np.ndarray  # (W,) side A's area on day 0
+    war_value: np.ndarray  # (W, n) utility of its side holding the whole area, per party
 
 
 @dataclass
@@ -136,6 +150,7 @@ class Worlds:
     war: WarParams
     policy: PolicyParams
     mechanisms: MechanismParams
+    territory: TerritoryParams
     private_type: np.ndarray  # (W, n) each party's type under private information: a uniform in [0, 1)
     varied: dict[str, np.ndarray] = field(default_factory=dict)  # path -> (W,) values, drawn or set
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # events' keys: path -> (W,) values
@@ -190,6 +205,7 @@ def keys(cfg: Config) -> dict[str, Key]:
             out[f"{at}.{attr}"] = _num(("issues", attr, k), getattr(issue, attr), IssueConfig, attr)
         out[f"{at}.protocol"] = Key(("issues", "package", k), "cat", issue.protocol, None, tuple(p.name for p in Protocol))
         out[f"{at}.indivisible"] = Key(("issues", "indivisible", k), "bool", issue.indivisible)
+        out[f"{at}.returns_area"] = Key(("issues", "returns_area", k), "bool", issue.returns_area)
     for i, (name, party) in enumerate(sc.parties.items()):
         at = f"scenario.parties.{name}"
         for vec in ("ideal", "salience", "opening"):
@@ -235,6 +251,14 @@ def keys(cfg: Config) -> dict[str, Key]:
     out["mediator.leverage_from_day"] = _num(("mediator", "leverage_from_day"), med.leverage_from_day, MediatorConfig, "leverage_from_day")
     for attr in ("decisiveness", "noise", "learning_rate", "pause_horizon", "min_capability"):
         out[f"war.{attr}"] = _num(("war", attr), getattr(cfg.war, attr), WarConfig, attr)
+    for attr in ("speed", "reach"):
+        out[f"war.territory.{attr}"] = _num(("war", attr), getattr(cfg.war.territory, attr), FrontConfig, attr)
+    land = sc.territory
+    out["scenario.territory.total"] = _num(("territory", "total"), land.total, TerritoryConfig, "total")
+    out["scenario.territory.A"] = _num(("territory", "start"), land.A, TerritoryConfig, "A")
+    for j, name in enumerate(sc.parties):
+        out[f"scenario.territory.war_value.{name}"] = Key(("territory", "war_value", j), "num", land.war_value.get(name, 0.0),
+                                                          _range(TerritoryConfig, "war_value"))
     mech = sc.mechanisms
     for name in ("power_shift", "private_information", "red_lines", "audience_costs", "war_driven_aspirations"):
         out[f"scenario.mechanisms.{name}.enabled"] = Key(("mechanisms", name), "bool", getattr(mech, name).enabled)
@@ -305,12 +329,13 @@ def _empty(cfg: Config, W: int) -> Worlds:
 
     return Worlds(
         point=col(int), replication=col(int),
-        issues=IssueParams(col(bool, K), col(float, K), col(float, K), col(bool, K), col(bool, K)),
+        issues=IssueParams(col(bool, K), col(float, K), col(float, K), col(bool, K), col(bool, K), col(bool, K)),
         parties=[party() for _ in range(n)],
         mediator=MediatorParams(col(int), col(), col(float, LEVELS), col(bool, LEVELS), col(float, n), col(float, n, K), col(int)),
-        war=WarParams(col(), col(), col(), col(), col()),
+        war=WarParams(col(), col(), col(), col(), col(), col(), col()),
         policy=PolicyParams(col(int, C), col(int), col(int), col(int)),
         mechanisms=MechanismParams(*(col(bool) for _ in range(6))),
+        territory=TerritoryParams(col(), col(), col(float, n)),
         private_type=col(float, n),
     )
 
@@ -361,17 +386,25 @@ def resolve(cfg: Config, point: np.ndarray, replication: np.ndarray, points=None
     for path, key in table.items():
         if path not in drawn:
             assign(worlds, key, key.encode(key.value))
-    # the stream's first n words are the parties' private types, whatever else is drawn
+    # the stream's first n words are the parties' private types, then the posterior row, then the draws
     n = len(cfg.scenario.parties)
     switch = "scenario.mechanisms.private_information.enabled"
     private = cfg.scenario.mechanisms.private_information.enabled or (points is not None and switch in points)
-    u = parameter_uniforms(cfg.seed, worlds.replication, n + len(drawn)) if drawn or private else np.zeros((len(point), n))
+    from_posterior = bool(cfg.posterior.file)
+    words = n + len(drawn) + from_posterior
+    u = parameter_uniforms(cfg.seed, worlds.replication, words) if drawn or private or from_posterior else np.zeros((len(point), n))
     worlds.private_type[:] = u[:, :n]
-    for j, path in enumerate(drawn, start=n):
+    for j, path in enumerate(drawn, start=n + from_posterior):
         key = table[path]
         values = ppf(key.value, u[:, j], key.range)
         assign(worlds, key, values)
         worlds.varied[path] = values
+    if from_posterior:  # the word after the types picks the world's posterior row (sim/posterior.py)
+        from sim import posterior
+
+        for path, values in posterior.draw(cfg, u[:, n]).items():
+            assign(worlds, table[path], values)
+            worlds.varied[path] = values
     if points is not None:
         for path in points.columns:
             key = table[path]

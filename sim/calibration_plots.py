@@ -1,0 +1,74 @@
+"""The plots of a calibration: posterior marginals against the priors, and the posterior
+predictive of the fitted series with the observations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.distributions import pdf, support  # noqa: E402
+from sim.store import atomically  # noqa: E402
+
+
+def _save(fig, path: Path) -> Path:
+    atomically(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
+    return Path(path)
+
+
+def marginals(posterior: pd.DataFrame, priors: dict[str, dict], ranges: list, path: Path) -> Path:
+    """One panel per parameter: the posterior's weighted histogram over the prior's density."""
+    n = len(priors)
+    cols = min(n, 3)
+    fig, axes = plt.subplots(int(np.ceil(n / cols)), cols, figsize=(4.2 * cols, 3.0 * np.ceil(n / cols)), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    weight = posterior["weight"].to_numpy(float)
+    for ax, ((name, spec), rng) in zip(axes.ravel(), zip(priors.items(), ranges)):
+        lo, hi = support(spec, rng)
+        values = posterior[name].to_numpy(float)
+        if not np.isfinite(lo) or not np.isfinite(hi):
+            lo, hi = np.quantile(values, [0.0, 1.0])
+        log = spec["dist"] in ("loguniform", "lognormal") and lo > 0
+        grid = np.geomspace(lo, hi, 200) if log else np.linspace(lo, hi, 200)
+        bins = np.geomspace(lo, hi, 31) if log else np.linspace(lo, hi, 31)
+        ax.hist(values, bins=bins, weights=weight / weight.sum(), density=True, alpha=0.6, label="posterior")
+        ax.plot(grid, pdf(spec, grid, rng), color="0.3", ls="--", label="prior")
+        if log:
+            ax.set_xscale("log")
+        ax.set_title(name, fontsize=7)
+        ax.set_yticks([])
+    axes.ravel()[0].legend(fontsize=8)
+    fig.suptitle(f"Posterior marginals ({len(posterior):,} draws kept) against the priors")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def predictive(predictive: pd.DataFrame, observed: pd.DataFrame, path: Path) -> Path:
+    """Per fitted series: the posterior-predictive median and 90% band by date, and the
+    observations (filled: used in the fit; open: not used)."""
+    names = list(dict.fromkeys(observed["series"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(6.5 * len(names), 4.0), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        band = predictive[predictive["series"] == name]
+        line = ax.plot(band["date"], band["median"], label="posterior predictive (median)")[0]
+        ax.fill_between(band["date"], band["low"], band["high"], alpha=0.25, color=line.get_color(), lw=0,
+                        label="90% band")
+        seen = observed[observed["series"] == name]
+        used = seen[seen["used"]]
+        ax.plot(used["date"], used["value"], "o", color="k", label="observed, fitted")
+        other = seen[~seen["used"]]
+        if len(other):
+            ax.plot(other["date"], other["value"], "o", mfc="none", color="k", label="observed, not fitted")
+        ax.set_title(name)
+        ax.tick_params(axis="x", labelrotation=30)
+        ax.legend(fontsize=8)
+    fig.suptitle("Posterior predictive of the fitted series (state at the end of each date)")
+    fig.tight_layout()
+    return _save(fig, path)

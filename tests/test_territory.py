@@ -1,0 +1,192 @@
+"""Territory (sim/territory.py): the formulas, their wiring into a day of war and a round,
+the timeline's area columns, and that the area changes nothing else unless a party counts
+it in its war value."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import make_cfg
+from sim import simulate, territory
+from sim.config import to_config, validate
+from sim.model import NegotiationModel
+from sim.worlds import resolve
+
+NO_TALKS = ("scenario.calendar=[]", "scenario.policy.interval=0", "record.rounds=false")
+
+
+# -- the formulas ----------------------------------------------------------------------------------
+
+
+def test_flow_is_pace_times_advantage_over_one_plus_depth_in_reach():
+    T, a0, v, r = 1000.0, 100.0, 0.2, 0.1
+    area = np.array([150.0, 100.0, 60.0, 60.0, 150.0, 100.0])
+    p = np.array([0.7, 0.7, 0.7, 0.2, 0.2, 0.5])
+    intensity = np.array([0.5, 1.0, 1.0, 0.5, 0.25, 1.0])
+    got = territory.flow(area, a0, T, p, intensity, v, r)
+    expected = [
+        0.2 * 1000 * 0.5 * 0.4 / (1 + 50 / 100),  # A advances, 50 beyond its line: pace / 1.5
+        0.2 * 1000 * 1.0 * 0.4,  # A at its line: full pace
+        0.2 * 1000 * 1.0 * 0.4,  # A behind its line retakes at full pace
+        -0.2 * 1000 * 0.5 * 0.6 / (1 + 40 / 100),  # B advances, 40 beyond its line
+        -0.2 * 1000 * 0.25 * 0.6,  # B retakes its own ground at full pace
+        0.0,  # an even balance moves nothing
+    ]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_reach_is_the_depth_at_which_the_pace_halves_and_no_side_takes_more_than_there_is():
+    T, a0 = 603_500.0, 42_981.0
+    at_line = territory.flow(a0, a0, T, 0.6, 1.0, 0.3, 0.01)
+    at_reach = territory.flow(a0 + 0.01 * T, a0, T, 0.6, 1.0, 0.3, 0.01)
+    assert at_reach == pytest.approx(at_line / 2)
+    assert territory.flow(T - 10.0, a0, T, 1.0, 1.0, 50.0, 1.0) == pytest.approx(10.0)  # only what B holds
+    assert territory.flow(5.0, a0, T, 0.0, 1.0, 50.0, 1.0) == pytest.approx(-5.0)  # only what A holds
+    assert territory.flow(80_000.0, a0, T, 0.8, 0.0, 0.3, 0.01) == 0.0  # no fighting, no movement
+
+
+def test_withdrawal_gives_back_the_share_of_the_area_taken_since_day_0():
+    a0 = 42_981.0
+    area = np.array([100_443.0, 100_443.0, 100_443.0, 30_000.0])
+    terms = np.array([0.0, 1.0, 0.25, 0.5])
+    got = territory.withdraw(area, a0, terms)
+    np.testing.assert_allclose(got, [100_443.0, a0, a0 + 0.75 * (100_443.0 - a0), a0 - 0.5 * (a0 - 30_000.0)])
+
+
+def test_projection_applies_the_daily_rule_for_each_world_s_horizon():
+    T, a0, v, r = 1000.0, 100.0, 0.1, 0.05
+    start = np.array([120.0, 120.0, 90.0])
+    p = np.array([0.65, 0.65, 0.3])
+    days = np.array([3.0, 7.5, 5.0])
+    by_hand = start.copy()
+    for w in range(3):
+        for _ in range(int(np.ceil(days[w]))):
+            by_hand[w] += territory.flow(by_hand[w], a0, T, p[w], 1.0, v, r)
+    np.testing.assert_allclose(territory.project(start, a0, T, p, days, v, r), by_hand)
+    gain_b = territory.expected_gain(start, a0, T, 1.0 - p, 1, days, v, r)  # the same war seen from side B
+    np.testing.assert_allclose(gain_b, -(by_hand - start) / T)
+
+
+# -- wired into the model ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def war_only():
+    return simulate(make_cfg("replications=30", *NO_TALKS))
+
+
+def test_the_timeline_area_follows_the_formula_day_by_day(war_only):
+    cfg = make_cfg()
+    tl = war_only.timeline
+    T, a0 = cfg.scenario.territory.total, cfg.scenario.territory.A
+    front = cfg.war.territory
+    assert (tl.loc[tl["day"] == 0, "area_A"] == a0).all()  # the scenario's day-0 state [Liveuamap2022]
+    np.testing.assert_allclose(tl["area_A"] + tl["area_B"], T)
+    now = tl[tl["day"] < tl["day"].max()].reset_index(drop=True)
+    nxt = tl[tl["day"] > 0].reset_index(drop=True)
+    expected = now["area_A"] + territory.flow(now["area_A"].to_numpy(), a0, T, now["balance"].to_numpy(),
+                                              nxt["intensity"].to_numpy(), front.speed, front.reach)
+    np.testing.assert_allclose(nxt["area_A"], expected, rtol=1e-12)
+    assert tl.loc[tl["day"] == 12, "area_A"].between(80_000, 120_000).all()  # the default war takes ground
+
+
+def test_an_agreed_withdrawal_returns_its_share_and_other_issues_return_nothing():
+    cfg = validate(to_config(make_cfg()))
+    W = 4
+    model = NegotiationModel(cfg, resolve(cfg, np.zeros(W, int), np.arange(W)))
+    issues = list(cfg.scenario.issues)
+    k, other = issues.index("withdrawal"), issues.index("neutrality")
+    a0 = cfg.scenario.territory.A
+    model.area = np.array([100_000.0, 100_000.0, 90_000.0, 30_000.0])
+    agreed = np.zeros((W, len(issues)), bool)
+    agreed[[0, 2, 3], k] = True
+    agreed[1, other] = True
+    terms = np.full((W, len(issues)), 0.4)
+    model.settle(agreed, terms, day=20, number=5)
+    np.testing.assert_allclose(model.area, [a0 + 0.6 * (100_000 - a0), 100_000.0, a0 + 0.6 * (90_000 - a0),
+                                            a0 + 0.6 * (30_000 - a0)])
+
+
+def test_withdrawal_returns_area_only_where_the_issue_is_flagged():
+    cfg = validate(to_config(make_cfg("scenario.issues.withdrawal.returns_area=false")))
+    model = NegotiationModel(cfg, resolve(cfg, np.zeros(2, int), np.arange(2)))
+    model.area = np.array([100_000.0, 80_000.0])
+    agreed = np.zeros((2, len(cfg.scenario.issues)), bool)
+    agreed[:, list(cfg.scenario.issues).index("withdrawal")] = True
+    model.settle(agreed, np.full(agreed.shape, 0.5), day=20, number=5)
+    np.testing.assert_allclose(model.area, [100_000.0, 80_000.0])
+
+
+def test_a_treaty_s_withdrawal_moves_the_map_in_the_default_run():
+    # the base model (mechanisms off) agrees the treaty in nearly every world
+    off = [f"scenario.mechanisms.{m}.enabled=false" for m in ("power_shift", "private_information", "red_lines",
+                                                             "audience_costs", "war_driven_aspirations")]
+    res = simulate(make_cfg("replications=40", "record.rounds=false", *off))
+    cfg = make_cfg()
+    a0, T, front = cfg.scenario.territory.A, cfg.scenario.territory.total, cfg.war.territory
+    out = res.outcomes
+    once = out[(out["issue"] == "withdrawal") & (out["times_agreed"] == 1)]
+    assert len(once) > 20
+    tl = res.timeline.set_index(["replication", "day"])
+    for _, row in once.iterrows():
+        r, d, w = row["replication"], int(row["day"]), row["terms"]
+        before, after = tl.loc[(r, d)], tl.loc[(r, d + 1)]
+        given_back = territory.withdraw(before["area_A"], a0, w)
+        moved = territory.flow(given_back, a0, T, before["balance"], after["intensity"], front.speed, front.reach)
+        assert after["area_A"] == pytest.approx(given_back + moved, rel=1e-12)
+
+
+# -- the area changes nothing else unless it counts in a war value ----------------------------------
+
+
+def _without_area(result) -> dict[str, pd.DataFrame]:
+    return {
+        "outcomes": result.outcomes,
+        "rounds": result.rounds,
+        "timeline": result.timeline.drop(columns=["area_A", "area_B"]),
+        "worlds": result.worlds,
+    }
+
+
+def test_territory_off_in_war_values_leaves_every_other_column_unchanged():
+    base = simulate(make_cfg("replications=40"))
+    moved = simulate(make_cfg("replications=40", "war.territory.speed=1.5", "war.territory.reach=0.03",
+                              "scenario.territory.A=100000", "scenario.issues.withdrawal.returns_area=false"))
+    assert not np.allclose(base.timeline["area_A"], moved.timeline["area_A"])  # the map did move differently
+    for name, frame in _without_area(base).items():
+        pd.testing.assert_frame_equal(frame, _without_area(moved)[name], check_exact=True, obj=name)
+
+
+def test_a_party_counting_the_area_adds_its_weight_times_its_expected_gain():
+    still = "scenario.mechanisms.power_shift.enabled=false"  # the belief, not a projected balance, is p here
+    cfg = validate(to_config(make_cfg("scenario.territory.war_value.russia=2.0", still)))
+    W = 6
+    model = NegotiationModel(cfg, resolve(cfg, np.zeros(W, int), np.arange(W)))
+    model.area = np.linspace(43_000, 120_000, W)
+    russia, ukraine = model.parties
+    off = validate(to_config(make_cfg(still)))
+    plain = NegotiationModel(off, resolve(off, np.zeros(W, int), np.arange(W)))
+    plain.area = model.area.copy()
+    t, front = cfg.scenario.territory, cfg.war.territory
+    gain = territory.expected_gain(model.area, t.A, t.total, russia.belief, 0, russia.p.horizon, front.speed, front.reach)
+    np.testing.assert_allclose(russia.war_value() - plain.parties[0].war_value(), 2.0 * gain, rtol=1e-12)
+    np.testing.assert_allclose(ukraine.war_value(), plain.parties[1].war_value())  # its weight is 0
+    assert (np.abs(gain) > 1e-3).all()
+
+
+def test_counting_the_area_changes_the_talks():
+    off = simulate(make_cfg("replications=40", "record.timeline=false"))
+    on = simulate(make_cfg("replications=40", "record.timeline=false", "scenario.territory.war_value.russia=1",
+                           "scenario.territory.war_value.ukraine=1"))
+    assert not off.worlds["terms_neutrality"].equals(on.worlds["terms_neutrality"])
+
+
+def test_the_territory_plot_draws_both_sides_and_the_observations(war_only, tmp_path):
+    from sim.observed import table
+    from sim.territory_plots import territory as plot
+
+    cfg = validate(to_config(make_cfg()))
+    path = plot(war_only.timeline, tmp_path / "territory.png", observed=table(cfg), sides=("russia", "ukraine"), unit="km2")
+    assert path.stat().st_size > 10_000 and path.read_bytes()[:4] == b"\x89PNG"
