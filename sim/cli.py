@@ -108,6 +108,15 @@ def app(cfg: DictConfig) -> None:
     except WriteError as err:
         fail(f"{err}; the files written before it in {out} are complete", EXIT_FAILED)
     config, result = done["config"], done["result"]
+    if result is None:  # a calibration: the posterior in a table
+        from sim.calibrate import summary
+
+        print(f"\n{config.scenario.name}: calibrated in {done['seconds']:.1f} s\n")
+        print(summary(done["calibration"]).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        print(f"\nwritten to {out}/")
+        for f in done["files"]:
+            print(f"  {f.name}")
+        return
     table = summarize(result.outcomes)
     worlds = len(result.worlds)
     what = (f"{len(result.points)} points x {worlds // max(len(result.points), 1)} worlds" if result.points is not None

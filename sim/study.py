@@ -25,6 +25,8 @@ def run(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
     """Simulate the config's worlds and write them into `out`; ConfigError before any simulation."""
     config = validate(to_config(cfg))
     out.mkdir(parents=True, exist_ok=True)
+    if config.calibrate.parameters:
+        return calibration(cfg, config, out)
     started = time.perf_counter()
     result = simulate(config, progress=True)
     elapsed = time.perf_counter() - started
@@ -45,6 +47,18 @@ def run(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
     elif config.plots and plots_ok:
         files += run_plots(result, config, out)
     return {"result": result, "files": files, "seconds": elapsed, "config": config}
+
+
+def calibration(cfg, config, out: Path) -> dict:
+    """A calibration study: the posterior and its files instead of a run (sim/calibrate.py)."""
+    from sim.calibrate import run_calibration, write_calibration
+
+    started = time.perf_counter()
+    result = run_calibration(config, progress=True)
+    elapsed = time.perf_counter() - started
+    files = [write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml"), write_versions(out),
+             *write_calibration(result, out)]
+    return {"result": None, "calibration": result, "files": files, "seconds": elapsed, "config": config}
 
 
 def summarise_design(outcomes, axes: list[str], out: Path, plots: bool = True) -> list:
