@@ -18,6 +18,8 @@ SMALL = {"design.replications": "3", "replications": "3", "design.points": "12"}
 def small(study: str) -> list[str]:
     """Overrides that keep a study quick: few worlds per point, few points for samplers."""
     cfg = make_cfg(f"experiment={study}")
+    if cfg.calibrate.parameters:
+        return ["calibrate.draws=4000", "calibrate.accept=0.05", "calibrate.predictive=200"]
     keep = [f"{k}={v}" for k, v in SMALL.items() if k != "design.points" or str(cfg.design.sampler) != "Sampler.grid"]
     return keep + ([] if study == "mediator_rule_bias" else ["plots=false"])  # one study draws its plots
 
@@ -33,6 +35,10 @@ def test_every_study_says_its_question_and_composes(study):
 def test_every_study_runs_from_the_command_line(study, tmp_path):
     proc = negsim(f"experiment={study}", *small(study), f"hydra.run.dir={tmp_path}")
     assert proc.returncode == 0, proc.stderr[-2000:]
+    if make_cfg(f"experiment={study}").calibrate.parameters:
+        for name in ("posterior.parquet", "calibration.csv", "posterior.png", "predictive.png"):
+            assert (tmp_path / name).stat().st_size > 0, name
+        return
     for name in ("outcomes.parquet", "worlds.parquet", "config.yaml", "summary.csv"):
         assert (tmp_path / name).stat().st_size > 0, name
     if study == "mediator_rule_bias":
