@@ -449,9 +449,11 @@ def validate(cfg: Config) -> Config:
 
     from sim.design import check_design
     from sim.events import check_events
+    from sim.sensitivity import check_analysis
 
     check_events(cfg)
     check_design(cfg)
+    check_analysis(cfg)
     return cfg
 
 
