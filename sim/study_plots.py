@@ -154,6 +154,11 @@ def metric_against(worlds: pd.DataFrame, labels: dict[str, str], axis: str, path
         ax.set_title("\n".join(textwrap.wrap(label, 44)), fontsize=8.5)
         if _boolean(worlds[column]):
             ax.set_ylim(-0.02, 1.02)
+        else:  # a flat metric stays flat: no zoom into noise below 5% of its level
+            lo, hi = np.nanmin(stats["low"].fillna(stats["mid"])), np.nanmax(stats["high"].fillna(stats["mid"]))
+            centre, half = (lo + hi) / 2, max((hi - lo) / 2 * 1.1, 0.025 * abs((lo + hi) / 2), 1e-6)
+            if np.isfinite(centre):
+                ax.set_ylim(centre - half, centre + half)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     for ax in panels:
