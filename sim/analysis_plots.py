@@ -36,7 +36,8 @@ def indices(table: pd.DataFrame, path: Path, top: int = 12) -> Path:
             ax.set_xlim(min(0.0, rows["S1"].min() - 0.05), max(1.0, (rows["ST"] + rows["ST_conf"]).max()))
             ax.set_xlabel("share of the outcome's variance")
         else:
-            ax.barh(y, rows["mu_star"], 0.6, xerr=rows["mu_star_conf"], color="tab:blue", label="mu* (mean |effect|)", capsize=2)
+            ax.barh(y, rows["mu_star"], 0.6, xerr=rows["mu_star_conf"], color="tab:blue", label="mu* (mean |effect|)",
+                    capsize=2)
             ax.plot(rows["sigma"], y, "D", mfc="none", color="k", label="sigma (spread of effects)")
             ax.set_xlabel(f"elementary effect on {outcome}")
         ax.set_yticks(y, [short(p) for p in rows["parameter"]], fontsize=8)
@@ -59,7 +60,8 @@ def prim_trajectory(peeling, limits: pd.DataFrame, path: Path) -> Path:
     chosen = t.loc[peeling.chosen]
     left.scatter([chosen["coverage"]], [chosen["density"]], s=160, facecolors="none", edgecolors="red", lw=1.5, zorder=3)
     left.annotate(f"chosen: coverage {chosen['coverage']:.2f}, density {chosen['density']:.2f}",
-                  (chosen["coverage"], chosen["density"]), xytext=(8, -14), textcoords="offset points", fontsize=8, color="red")
+                  (chosen["coverage"], chosen["density"]), xytext=(8, -14), textcoords="offset points",
+                  fontsize=8, color="red")
     fig.colorbar(dots, ax=left, label="restricted parameters", shrink=0.8)
     left.set_xlabel("coverage (share of the outcome's worlds in the box)")
     left.set_ylabel("density (share of the box's worlds with the outcome)")

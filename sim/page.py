@@ -75,15 +75,16 @@ def boxes(table: pd.DataFrame, qp: float = 0.05) -> list[str]:
     out = []
     for outcome, rows in table.groupby("outcome", sort=False):
         kept = rows[rows["qp"] < qp] if (rows["qp"] < qp).any() else rows.head(1)
-        limits = [f"{r['parameter']} is {r['values']}" if r["values"] else f"{r['parameter']} is {r['low']:.3g}–{r['high']:.3g}"
-                  for _, r in kept.iterrows()]
+        limits = [f"{r['parameter']} is " + (r["values"] or f"{r['low']:.3g}–{r['high']:.3g}") for _, r in kept.iterrows()]
         first = rows.iloc[0]
         name = f"not {outcome[1:]}" if outcome.startswith("!") else outcome
         text = (f"{name} is most likely where {' and '.join(limits)}: {first['density']:.0%} of the worlds in this "
                 f"box have it, and the box holds {first['coverage']:.0%} of all worlds that do")
         weak = len(rows) - len(kept)
         if weak:
-            text += f" ({weak} more limit{'s' if weak > 1 else ''} with quasi-p-value {qp} or more add{'' if weak > 1 else 's'} little)"
+            more = f"{weak} more limits with quasi-p-value {qp} or more add" if weak > 1 else \
+                f"1 more limit with quasi-p-value {qp} or more adds"
+            text += f" ({more} little)"
         out.append(text + ".")
     return out
 
@@ -115,9 +116,14 @@ def _summary(folder: Path) -> tuple[pd.DataFrame | None, str]:
     return per_point, "Summary per point and issue"
 
 
+def _list(sentences: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in sentences) + "</ul>"
+
+
 def _table(frame: pd.DataFrame) -> str:
     shown = frame.head(MAX_ROWS)
-    note = f"<p class=note>The first {MAX_ROWS} of {len(frame)} rows; the CSV holds them all.</p>" if len(frame) > MAX_ROWS else ""
+    note = "" if len(frame) <= MAX_ROWS else \
+        f"<p class=note>The first {MAX_ROWS} of {len(frame)} rows; the CSV holds them all.</p>"
     return shown.to_html(index=False, float_format=lambda v: f"{v:.3g}", border=0, na_rep="") + note
 
 
@@ -139,13 +145,12 @@ def write_report(folder: Path, question: str = "", title: str = "") -> Path:
         parts.append(f'<p class="question"><b>Question.</b> {html.escape(question[:1].upper() + question[1:])}</p>')
     if (folder / "sensitivity.csv").exists():
         table = pd.read_csv(folder / "sensitivity.csv")
-        parts.append("<h2>What drives the outcomes</h2><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in drivers(table)) + "</ul>")
+        parts.append("<h2>What drives the outcomes</h2>" + _list(drivers(table)))
         parts.append("<details><summary>All indices (sensitivity.csv)</summary>" + _table(table) + "</details>")
     if (folder / "prim.csv").exists():
         table = pd.read_csv(folder / "prim.csv", keep_default_na=False, na_values=[""])
         table["values"] = table["values"].fillna("")
-        parts.append("<h2>Where the outcome is most likely (PRIM)</h2><ul>"
-                     + "".join(f"<li>{html.escape(s)}</li>" for s in boxes(table)) + "</ul>"
+        parts.append("<h2>Where the outcome is most likely (PRIM)</h2>" + _list(boxes(table))
                      + "<p class=note>qp: the quasi-p-value of each limit; a large one means the limit adds little.</p>"
                      + _table(table))
     summary, heading = _summary(folder)
@@ -156,10 +161,12 @@ def write_report(folder: Path, question: str = "", title: str = "") -> Path:
         parts.append("<h2>Plots</h2>" + "".join(_image(p) for p in plots))
     if (folder / "config.yaml").exists():
         config = html.escape((folder / "config.yaml").read_text())
-        parts.append(f"<h2>Config</h2><details><summary>The resolved config (config.yaml)</summary><pre>{config}</pre></details>")
+        parts.append("<h2>Config</h2><details><summary>The resolved config (config.yaml)</summary>"
+                     f"<pre>{config}</pre></details>")
     files = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix in (".parquet", ".csv", ".yaml"))
     if files:
-        parts.append("<p class=note>Files in this folder: " + ", ".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in files) + "</p>")
+        links = ", ".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in files)
+        parts.append(f"<p class=note>Files in this folder: {links}</p>")
     page = (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{html.escape(title or folder.name)}</title>"
             f"<link rel=icon href=\"data:,\"><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
     target = folder / "report.html"

@@ -28,7 +28,7 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
-from sim.config import Config, ConfigError, Method, to_config
+from sim.config import Config, Method, to_config
 
 LEVELS = 4  # Morris grid levels (SALib's default)
 SOBOL_COLUMNS = ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
@@ -89,6 +89,9 @@ def points(cfg) -> pd.DataFrame:
     return from_unit(cfg, u)
 
 
+_sample_points = points  # `analyze` takes an argument of that name
+
+
 def metric_names(cfg: Config) -> list[str]:
     """The outcome columns of worlds.parquet for this scenario (`sim.outcome.worlds_table`)."""
     sc = cfg.scenario
@@ -120,7 +123,8 @@ def check_analysis(cfg: Config) -> None:
         if bare not in known or (outcome != bare and _method(a.method) != Method.prim):
             fail("analysis.outcomes", outcome, "allowed: " + ", ".join(known) + "; prim also takes !<boolean> (negated)")
         if _method(a.method) == Method.prim and not is_boolean(bare):
-            fail("analysis.outcomes", outcome, "prim needs a boolean outcome: agreed_*, held_*, at_war_end, or one negated with !")
+            fail("analysis.outcomes", outcome,
+                 "prim needs a boolean outcome: agreed_*, held_*, at_war_end, or one negated with !")
     if _method(a.method) != Method.prim and not 2 <= a.samples <= 10**7:
         fail("analysis.samples", a.samples, "allowed: an integer in [2, 1e7]")
     if _method(a.method) != Method.prim:
@@ -175,9 +179,10 @@ def analyze(cfg, points: pd.DataFrame, worlds: pd.DataFrame) -> pd.DataFrame:
     method, a = _method(cfg.analysis.method), cfg.analysis
     names = list(points.columns)
     raw = _salib_sample(method, len(names), a.samples, cfg.seed)
-    if len(raw) != len(points):
-        raise ValueError(f"{len(points)} points, but the {method.name} sample of analysis.samples={a.samples} "
-                         f"over {len(names)} axes has {len(raw)}: the points are not this analysis's")
+    expected = _sample_points(cfg)
+    if len(raw) != len(points) or list(expected.columns) != names or not expected.equals(points.reset_index(drop=True)):
+        raise ValueError(f"the {len(points)} points are not the {method.name} sample of analysis.samples={a.samples} "
+                         f"over these {len(names)} axes with seed {cfg.seed} ({len(raw)} points)")
     means = point_means(worlds, list(a.outcomes), len(points), cfg.scenario.days)
     problem, seed = _problem(len(names), names), cfg.seed % (2**32 - 1) + 1  # SALib ignores a seed of 0
     rows = []

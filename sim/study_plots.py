@@ -24,7 +24,6 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
@@ -40,7 +39,8 @@ MAX_CELLS = 12  # a heatmap's side
 
 
 def package_issues(cfg) -> list[str]:
-    return [name for name, issue in cfg.scenario.issues.items() if getattr(issue.protocol, "name", issue.protocol) == "package"]
+    issues = cfg.scenario.issues
+    return [name for name, issue in issues.items() if getattr(issue.protocol, "name", issue.protocol) == "package"]
 
 
 def metrics(cfg, worlds: pd.DataFrame) -> dict[str, str]:
@@ -124,7 +124,8 @@ def _pooled(worlds: pd.DataFrame, axis: str, axes: list[str], counts: list[int],
         parts[2:] = [f"the values of {len(few) - 2} more axes"]
     drawn = [a for a in others if a not in few]
     if drawn:
-        parts.append(f"{len(drawn)} other axes drawn from their ranges" if len(drawn) > 1 else f"the drawn {short(drawn[0])}")
+        parts.append(f"{len(drawn)} other axes drawn from their ranges" if len(drawn) > 1
+                     else f"the drawn {short(drawn[0])}")
     per_world = [c for c in worlds.columns if "." in c and c not in axes]
     if per_world:
         parts.append(f"{len(per_world)} values drawn per world")

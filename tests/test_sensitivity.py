@@ -105,6 +105,13 @@ def test_ishigami_gives_its_analytic_indices_within_salib_intervals():
     assert (table["S1_conf"] < 0.1).all()  # the intervals are narrow enough to mean something
 
 
+def test_points_of_another_sample_are_refused():
+    cfg = _cfg("+analysis.method=sobol", "analysis.samples=16", "+analysis.outcomes=[fighting_days]")
+    other = points(_cfg("seed=1", "+analysis.method=sobol", "analysis.samples=16", "+analysis.outcomes=[fighting_days]"))
+    with pytest.raises(ValueError, match="are not the sobol sample of analysis.samples=16 over these 3 axes"):
+        analyze(cfg, other, _worlds(other, np.zeros(len(other))))
+
+
 def test_morris_ranks_a_dominant_parameter_first():
     cfg = _cfg("+analysis.method=morris", "analysis.samples=40", "+analysis.outcomes=[fighting_days]")
     pts = points(cfg)
