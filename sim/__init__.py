@@ -2,5 +2,6 @@
 
 from sim.config import Config, ConfigError
 from sim.ensemble import simulate
+from sim.precheck import compose
 
-__all__ = ["Config", "ConfigError", "simulate"]
+__all__ = ["Config", "ConfigError", "compose", "simulate"]

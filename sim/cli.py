@@ -1,54 +1,110 @@
-"""`negsim`: the Hydra app. One run of the default scenario by default; `-m` sweeps.
+"""`negsim`: the command. One run of the default scenario by default; `-m` sweeps.
 
-Bad config values stop it before any simulation with one line naming the key and
-what is allowed, and exit code 2.
+`main` answers `--help` and `--version` itself, has `sim.precheck` check the command line
+(a bad value, folder or size stops it there with one line and exit code 2), then runs
+the Hydra app. A result that cannot be written stops it with one line (exit code 1),
+Ctrl-C with one line (exit code 130); files already written stay complete, files being
+written are removed, and rerunning a sweep resumes it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
+import os
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 import hydra
-import yaml
-from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
 from hydra.types import RunMode
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import MissingConfigException
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import ConfigError, register, to_config, validate
-from sim.outcome import summarize
 from sim.ensemble import simulate
-from sim.store import write_parquet, write_text
+from sim.outcome import summarize
+from sim.precheck import CONF, one_line, precheck
+from sim.store import WriteError, write_parquet, write_text, write_versions
 from sim.sweep import run_job
 
-EXIT_CONFIG = 2
-CONF = Path(__file__).resolve().parents[1] / "conf"  # the repository's conf/ (editable install)
+EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 1, 2, 130
+
+HELP = """\
+negsim {version}: an agent-based simulation of negotiations held while a war goes on.
+A run simulates R worlds (replications) of one parameter point in lockstep and writes
+their outcomes, rounds and daily timeline as Parquet tables, a summary and plots.
+
+Commands
+  negsim [KEY=VALUE ...]                 one run (default: the 2022 scenario, 200 worlds)
+  negsim experiment=NAME [KEY=VALUE ...] a named study: a sweep over parameter points
+  negsim -m KEY=V1,V2 [KEY=V1,V2 ...]    an ad-hoc sweep, one point per combination
+  negsim-report FOLDER                   aggregate a sweep folder, finished or not
+  python -m sim.bench                    the benchmark
+
+Examples
+  negsim mediator.bias=0.3 scenario.days=60
+  negsim scenario=symmetric_dyad replications=1000 hydra.run.dir=results/dyad
+  negsim experiment=mediator_rule_bias
+  negsim -m mediator.rule=split,nash mediator.bias=-0.5,0,0.5 replications=500
+  negsim -m mediator.bias=0,0.5 hydra.sweep.dir=results/mine   (the same again resumes it)
+  negsim --config-dir my_conf scenario=my_war    (your scenarios and studies, laid out like conf/)
+
+Options
+  -m, --multirun     run a sweep
+  --config-dir DIR   add a folder laid out like conf/
+  --force            sweep into a folder that holds another sweep (its plan is replaced)
+  --cfg job          print the config these overrides compose, and exit
+  --hydra-help       Hydra's own options (launchers, --info, --shell-completion)
+  --version          negsim's version
+  -h, --help         this text
+
+Config groups (KEY=NAME)
+{groups}
+Config reference: README.md, section "Config reference"; every key with its type and
+default: sim/config.py; the composed config: negsim --cfg job [KEY=VALUE ...].
+Tab completion (bash): eval "$(negsim -sc install=bash)"
+"""
 
 
-def fail(message: str) -> None:
-    print(f"negsim: error: {message}", file=sys.stderr)
-    sys.exit(EXIT_CONFIG)
+def version() -> str:
+    try:
+        return metadata.version("negsim")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def help_text() -> str:
+    lines = []
+    for group in ("scenario", "mediator", "war", "experiment"):
+        names = sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+        lines.append(f"  {group}: {', '.join(names)}")
+    return HELP.format(version=version(), groups="\n".join(lines))
+
+
+def fail(message: str, code: int = EXIT_CONFIG) -> None:
+    print(f"negsim: error: {message}", file=sys.stderr, flush=True)
+    sys.exit(code)
 
 
 def run_point(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
-    """Simulate one parameter point and write its tables, config and plots into `out`."""
+    """Simulate one parameter point and write into `out` its config, versions, outcomes
+    (first: a later failure cannot lose them), other tables and plots."""
     config = validate(to_config(cfg))  # ConfigError before any simulation
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     result = simulate(config, progress=True)
     elapsed = time.perf_counter() - started
-    write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml")
-    files = [out / "config.yaml"]
-    for name, recorded in (("rounds", config.record.rounds), ("timeline", config.record.timeline)):
+    files = [
+        write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml"),
+        write_versions(out),
+        write_parquet(result.outcomes, out / "outcomes.parquet"),
+    ]
+    for name, recorded in (("timeline", config.record.timeline), ("rounds", config.record.rounds)):
         if recorded:
             files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
-    files.insert(0, write_parquet(result.outcomes, out / "outcomes.parquet"))
     if config.plots and plots_ok:
         from sim import plots  # matplotlib only when plotting
 
@@ -75,6 +131,8 @@ def app(cfg: DictConfig) -> None:
         done = run_point(cfg, out)
     except ConfigError as err:
         fail(str(err))
+    except WriteError as err:
+        fail(f"{err}; the files written before it in {out} are complete", EXIT_FAILED)
     config = done["config"]
     table = summarize(done["result"].outcomes)
     print(
@@ -96,100 +154,58 @@ def format_summary(table) -> str:
     return shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-")
 
 
-def one_line(err: Exception) -> str:
-    """Hydra/OmegaConf composition errors as `key: message; allowed: ...` on one line."""
-    cause = err.__cause__ or err
-    lines = [ln.strip() for ln in str(cause).splitlines()]
-    if isinstance(err, MissingConfigException) and "Available options" in str(err):
-        lines = [ln.strip() for ln in str(err).splitlines()]
-        start = next(i for i, ln in enumerate(lines) if ln.startswith("Available options")) + 1
-        options = [ln for ln in lines[start:] if ln and not ln.startswith("Config search path")]
-        options = options[: next((i for i, o in enumerate(options) if ":" in o), len(options))]
-        return f"{lines[0]}; allowed: {', '.join(options)}"
-    key = getattr(cause, "full_key", None)
-    key = re.sub(r"\[(\d+)\]", r".\1", key) if key else key  # calendar[0] -> calendar.0, as typed
-    msg = lines[0].replace("expected one of", "allowed:")
-    if "not in struct" in msg and key:
-        msg += f"; a new key needs a leading +: +{key}=..."
-    if "valid bool" in msg:
-        msg += "; allowed: true, false"
-    return f"{key}: {msg}" if key else msg
-
-
-def _split_argv(argv: list[str]) -> tuple[list[str], list[str], bool] | None:
-    """(overrides, extra config dirs, multirun) from the command line; None when it holds
-    a Hydra flag the check does not follow (--help, --cfg, ...): Hydra answers those."""
-    overrides, dirs, multirun, i = [], [], False, 0
-    while i < len(argv):
-        arg = argv[i]
-        if arg in ("-m", "--multirun"):
-            multirun = True
-        elif arg in ("-cd", "--config-dir"):
-            if i + 1 == len(argv):
-                return None
-            dirs.append(argv[i + 1])
-            i += 1
-        elif arg.startswith("--config-dir="):
-            dirs.append(arg.split("=", 1)[1])
-        elif arg.startswith("-"):
-            return None
-        else:
-            overrides.append(arg)
-        i += 1
-    return overrides, dirs, multirun
-
-
-def _yaml_type(value: str) -> type:
+def _not_utf8(arg: str) -> bool:
     try:
-        return type(yaml.safe_load(value))
-    except yaml.YAMLError:
-        return str
+        arg.encode("utf-8")
+    except UnicodeEncodeError:  # bytes Python could not decode, kept as surrogates
+        return True
+    return False
 
 
-def precheck(argv: list[str]) -> None:
-    """Compose the config up front, so that a bad value is reported on one line instead of
-    Hydra's multi-line report: every value a sweep takes must compose (types), and a single
-    run must also pass `validate` (ranges, names). A sweep point whose value composes but is
-    out of range is left to run and fail on its own, recorded in the sweep folder."""
-    split = _split_argv(argv)
-    if split is None:
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        fail("interrupted; files already written are complete, files being written were removed; "
+             "rerun the same command to resume a sweep", EXIT_INTERRUPTED)
+
+
+def _main(argv: list[str]) -> None:
+    for arg in argv:
+        if _not_utf8(arg):
+            shown = repr(arg.encode("utf-8", "surrogateescape"))[2:-1]
+            fail(f"'{shown}' is not valid UTF-8; allowed: UTF-8 text")
+    if "-h" in argv or "--help" in argv:
+        print(help_text(), end="")
         return
-    overrides, dirs, multirun = split
-    if dirs:
-        paths = ", ".join(f"file://{Path(d).resolve()}" for d in dirs)
-        overrides = [*overrides, f"hydra.searchpath=[{paths}]"]
-    parser = OverridesParser.create()
-    try:
-        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-            parsed = parser.parse_overrides(overrides)
-            sweeps = {o.get_key_element(): list(o.sweep_string_iterator()) for o in parsed if o.is_sweep_override()}
-            fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
-            first = [f"{k}={v[0]}" for k, v in sweeps.items()]
-            cfg = compose("config", overrides=fixed + first, return_hydra_config=True)
-            params = OmegaConf.select(cfg, "hydra.sweeper.params") or {}
-            sweeps |= {k: list(o.sweep_string_iterator()) for k, v in params.items()
-                       for o in parser.parse_overrides([f"{k}={v}"]) if o.is_sweep_override()}
-            sweeping = multirun or cfg.hydra.mode == RunMode.MULTIRUN
-            for key, values in sweeps.items():  # one value of each YAML type, the other sweeps at their first
-                others = [x for x in first if not x.startswith(f"{key}=")]
-                for value in {_yaml_type(v): v for v in reversed(values)}.values():
-                    compose("config", overrides=fixed + others + [f"{key}={value}"])
-    except Exception as err:  # noqa: BLE001 - every composition error becomes one line
-        fail(one_line(err))
-    if sweeping:
+    if "--version" in argv:
+        print(f"negsim {version()}")
         return
-    with open_dict(cfg):
-        del cfg["hydra"]
+    force = "--force" in argv
+    argv = [a for a in argv if a != "--force"]
     try:
-        validate(to_config(cfg))
-    except ConfigError as err:
+        precheck(argv, force=force)
+    except ConfigError as err:  # also `Refused`: memory, folders
         fail(str(err))
-
-
-def main() -> None:
-    register()
-    precheck(sys.argv[1:])
-    app()
+    register()  # the schema conf/config.yaml extends
+    saved_argv, saved_env = sys.argv, os.environ.get("HYDRA_FULL_ERROR")
+    sys.argv = [saved_argv[0], *argv]  # Hydra reads them from there
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises, so that errors come here to become one line
+    try:
+        app()
+    except WriteError as err:
+        fail(str(err), EXIT_FAILED)
+    except (HydraException, OmegaConfBaseException) as err:  # what the precheck does not follow
+        fail(one_line(err))
+    except OSError as err:  # Hydra's own files (.hydra/, the log) in the run folder
+        fail(f"cannot write {err.filename or 'the run folder'}: {err.strerror or err}", EXIT_FAILED)
+    finally:
+        sys.argv = saved_argv
+        if saved_env is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = saved_env
 
 
 if __name__ == "__main__":

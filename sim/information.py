@@ -22,9 +22,9 @@ from scipy.special import ndtri
 
 
 def type_offsets(optimism, spread, types: int) -> np.ndarray:
-    """(W, M) the optimism of each type."""
+    """(M, W) the optimism of each type (types first, so that per-world arrays broadcast)."""
     z = ndtri((np.arange(types) + 0.5) / types)
-    return np.asarray(optimism)[:, None] + np.asarray(spread)[:, None] * z[None, :]
+    return np.asarray(optimism)[None, :] + np.asarray(spread)[None, :] * z[:, None]
 
 
 def true_type(uniform, types: int) -> np.ndarray:
@@ -35,7 +35,7 @@ def true_type(uniform, types: int) -> np.ndarray:
 @dataclass
 class Beliefs:
     """What the others believe about one party: each type's belief about the balance, and
-    which types are still possible. (W, M) arrays."""
+    which types are still possible. (M, W) arrays: types first."""
 
     balance: np.ndarray  # each type's belief that the party's side prevails
     possible: np.ndarray  # bool
@@ -43,21 +43,21 @@ class Beliefs:
 
     def toughest(self, values: np.ndarray) -> np.ndarray:
         """(W,) the highest of a per-type quantity over the types still possible."""
-        return np.where(self.possible, values, -np.inf).max(axis=-1)
+        return np.where(self.possible, values, -np.inf).max(axis=0)
 
     def middle(self, values: np.ndarray) -> np.ndarray:
         """(W,) a per-type quantity at the middle type still possible (types are ordered)."""
-        count = self.possible.sum(axis=-1)
-        rank = np.cumsum(self.possible, axis=-1)
-        pick = (rank == (count[:, None] + 1) // 2) & self.possible
-        return np.take_along_axis(values, pick.argmax(axis=-1)[:, None], axis=-1)[:, 0]
+        count = self.possible.sum(axis=0)
+        rank = np.cumsum(self.possible, axis=0)
+        pick = (rank == (count + 1) // 2) & self.possible
+        return np.take_along_axis(values, pick.argmax(axis=0)[None, :], axis=0)[0]
 
     def rule_out(self, consistent: np.ndarray) -> None:
-        """Keep the types whose answers would have been the party's own (the true type always is)."""
+        """Keep the types whose answers would have been the party's own."""
         self.possible &= consistent
 
     def spread(self) -> np.ndarray:
         """(W,) the range of the types' beliefs that are still possible."""
-        hi = np.where(self.possible, self.balance, -np.inf).max(axis=-1)
-        lo = np.where(self.possible, self.balance, np.inf).min(axis=-1)
+        hi = np.where(self.possible, self.balance, -np.inf).max(axis=0)
+        lo = np.where(self.possible, self.balance, np.inf).min(axis=0)
         return hi - lo

@@ -27,7 +27,8 @@ class Stock:
     values: dict  # party -> (W,) its true war value
     stated: dict  # party -> (W,) the war value its stated positions reflect
     public: dict  # party -> (W,) the war value the mediator and the other side price it at
-    types: dict  # party -> (W, M) each type's war value (private information only)
+    types: dict  # party -> (M, W) each type's war value (private information only)
+    type_aspirations: dict  # party -> (M, W) each type's aspiration this round
 
 
 class Mediator(mesa.Agent):
@@ -131,11 +132,11 @@ class Mediator(mesa.Agent):
         its true aspiration for its answers (sim/information.py)."""
         m = self.model
         values = {p: p.war_value() for p in m.parties}
-        stock = Stock(values, dict(values), dict(values), {})
+        stock = Stock(values, dict(values), dict(values), {}, {})
         private = m.worlds.mechanisms.private_information
         for p in m.parties:
             if p.beliefs is not None:
-                per_type = np.stack([p.war_value(belief=b) for b in p.beliefs.balance.T], axis=-1)
+                per_type = p.war_value(belief=p.beliefs.balance)  # (M, W)
                 stock.types[p] = per_type
                 stock.stated[p] = np.where(private, p.beliefs.toughest(per_type), values[p])
                 stock.public[p] = np.where(private, p.beliefs.middle(per_type), values[p])
@@ -143,11 +144,14 @@ class Mediator(mesa.Agent):
         new, true = {}, {}
         for p in m.parties:
             other = m.opponent(p)
-            new[p] = p.next_aspiration(stock.stated[p], other, stock.public[other], previous=p.last_stated_value)
-            true[p] = new[p] if p.beliefs is None else np.where(
-                private, p.next_aspiration(values[p], other, stock.public[other]), new[p])
+            change = values[p] - p.last_value  # its fortunes, whatever it shows
+            new[p] = p.next_aspiration(stock.stated[p], other, stock.public[other], change)
+            true[p] = new[p]
+            if p.beliefs is not None:
+                true[p] = np.where(private, p.next_aspiration(values[p], other, stock.public[other], change), new[p])
+                stock.type_aspirations[p] = p.next_aspiration(stock.types[p], other, stock.public[other], change)
         for p in m.parties:
-            p.attend(held, new[p], true[p], values[p], stock.stated[p])
+            p.attend(held, new[p], true[p], values[p])
         wanted = {p: p.wanted_position(self.proposal, open_, m.terms, first[p]) for p in m.parties}
         for p in m.parties:  # nobody offers more than the other side now asks
             p.state_position(held, wanted[p], self.proposal, wanted[m.opponent(p)], first[p])
@@ -163,7 +167,7 @@ class Mediator(mesa.Agent):
         if not on.any():
             return None
         other = m.opponent(party)
-        means = commitment.window_means(m.balance_path(party.side, commitment.path_days(party.p.horizon)))
+        means = m.projection(party.side, party.p.horizon)
         u_own, u_their = other.utility(other.own_terms()), other.utility(other.their_terms())
         v_other = (1.0 - means) * u_own[:, None] + means * u_their[:, None] - (other.cost_rate() * other.p.horizon)[:, None]
         share, at = commitment.renege_share(v_other, other.utility(terms))
@@ -173,17 +177,12 @@ class Mediator(mesa.Agent):
     def _learn_types(self, party, stock, terms, on_table, shift, deal, answer, held) -> None:
         """Rule out the types that would have answered otherwise on the items put to the party."""
         m = self.model
-        other = m.opponent(party)
         asked = on_table & m.concerned()[party.index]
-        consistent = []
-        for j, belief in enumerate(party.beliefs.balance.T):
-            value = stock.types[party][:, j]
-            aspiration = party.next_aspiration(value, other, stock.public[other], previous=party.last_value)
-            would = party.answer(terms, on_table, value, shift, aspiration=aspiration, deal=deal, belief=belief)
-            consistent.append(((would == answer) | ~asked).all(axis=-1))
-        ok = np.stack(consistent, axis=-1) | (np.arange(len(consistent)) == party.beliefs.true[:, None])
+        would = party.answer(terms, on_table, stock.types[party], shift, aspiration=stock.type_aspirations[party],
+                             deal=deal, belief=party.beliefs.balance)  # (M, W, K): every type at once
+        consistent = ((would == answer) | ~asked).all(axis=-1)  # the true type's answers are the party's own
         update = held & m.worlds.mechanisms.private_information
-        party.beliefs.rule_out(ok | ~update[:, None])
+        party.beliefs.rule_out(consistent | ~update)
 
     def propose(self, values: dict, open_) -> np.ndarray:
         """Terms on every open issue by each world's rule, tilted by its bias, within the public

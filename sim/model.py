@@ -44,6 +44,7 @@ class NegotiationModel(mesa.Model):
         self._sides = np.array([p.side for p in self.belligerents])
         self.start_strength = np.stack([war.side_strength(self.capabilities(), self._sides, s) for s in (0, 1)])
         self.lost = np.zeros((len(self.belligerents), W))  # capability each belligerent lost in battle
+        self._projections: list = []  # (horizon, side A's window means): sim/commitment.py, of the day
         self._meet_the_parties(sc.mechanisms.private_information.types)
 
         # agreements, per world and issue
@@ -78,9 +79,9 @@ class NegotiationModel(mesa.Model):
             if private.any():
                 offsets = information.type_offsets(p.p.optimism, p.p.private_spread, types)
                 true = information.true_type(u, types)
-                optimism = np.where(private, np.take_along_axis(offsets, true[:, None], axis=-1)[:, 0], optimism)
+                optimism = np.where(private, np.take_along_axis(offsets, true[None, :], axis=0)[0], optimism)
                 p.beliefs = information.Beliefs(
-                    balance=np.clip(now[:, None] + offsets, 0.0, 1.0), possible=np.ones(offsets.shape, bool), true=true
+                    balance=np.clip(now + offsets, 0.0, 1.0), possible=np.ones(offsets.shape, bool), true=true
                 )
             p.belief = np.clip(now + optimism, 0.0, 1.0)
 
@@ -101,16 +102,23 @@ class NegotiationModel(mesa.Model):
     def expected_balance(self, side: int, horizon: np.ndarray) -> np.ndarray:
         """(W,) the side's mean chance of prevailing over the next `horizon` days of full war,
         projected without noise (sim/commitment.py)."""
-        return commitment.window_means(self.balance_path(side, commitment.path_days(horizon)))[:, 0]
+        return self.projection(side, horizon)[:, 0]
 
-    def balance_path(self, side: int, days: np.ndarray) -> np.ndarray:
-        """(W, S) the side's chance of prevailing after `days` more days of full war, projected."""
-        b = self.belligerents
-        p_a = commitment.balance_path(
-            self.capabilities(), [p.p.attrition for p in b], [p.p.resupply for p in b], self._sides,
-            self.worlds.war.decisiveness, days,
-        )
-        return p_a if side == 0 else 1.0 - p_a
+    def projection(self, side: int, horizon: np.ndarray) -> np.ndarray:
+        """(W, CHECKS + 1) the side's mean chance over [s, s + H] for the check days s: computed
+        once a day per horizon (capabilities move only in the step, parameters at dawn)."""
+        for seen, means in self._projections:
+            if seen is horizon or np.array_equal(seen, horizon):
+                break
+        else:
+            b = self.belligerents
+            p_a = commitment.balance_path(
+                self.capabilities(), [p.p.attrition for p in b], [p.p.resupply for p in b], self._sides,
+                self.worlds.war.decisiveness, horizon,
+            )
+            means = commitment.window_means(p_a)
+            self._projections.append((horizon.copy(), means))
+        return means if side == 0 else 1.0 - means
 
     def loss_share(self, side: int) -> np.ndarray:
         """(W,) the capability the side has lost in battle, as a share of its strength at the start."""
@@ -179,8 +187,7 @@ class NegotiationModel(mesa.Model):
             signal = fought.a_won if party.side == 0 else ~fought.a_won
             party.belief = war.learn(party.belief, signal, fought.happened, wp.learning_rate)
             if party.beliefs is not None:  # every type learns from the same public battles
-                party.beliefs.balance = war.learn(party.beliefs.balance, signal[:, None], fought.happened[:, None],
-                                                  wp.learning_rate[:, None])
+                party.beliefs.balance = war.learn(party.beliefs.balance, signal, fought.happened, wp.learning_rate)
         self.fighting_days += intensity
         self.intensity = intensity
 
@@ -194,6 +201,7 @@ class NegotiationModel(mesa.Model):
 
     def _open_day(self, day: int) -> None:
         """The start of a day: the events scheduled for it fire, before its round."""
+        self._projections.clear()
         for i, event in enumerate(self.events):
             self.fired[i] = np.where(event.fire(self.worlds, day, ~self.done), day, self.fired[i])
 

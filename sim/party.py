@@ -36,7 +36,6 @@ class Party(mesa.Agent):
         self.aspiration_before = np.ones(W)
         self.true_aspiration = np.ones(W)  # what it accepts (differs only with private information)
         self.last_value = np.full(W, np.nan)  # its war value at its previous round
-        self.last_stated_value = np.full(W, np.nan)  # ... and the one its stated positions showed
         self.rounds_attended = np.zeros(W, dtype=int)
         self.position = params.opening.copy()
         self.beliefs = None  # what the others believe about its type (sim.information), if private
@@ -84,9 +83,10 @@ class Party(mesa.Agent):
 
     # -- a round --------------------------------------------------------------------------
 
-    def next_aspiration(self, value, opponent: Party, opponent_value, previous=None) -> np.ndarray:
-        """Its aspiration this round by its tactic, from the war value `value`; `previous` is the
-        war value the last round's aspiration came from (for war-driven aspirations)."""
+    def next_aspiration(self, value, opponent: Party, opponent_value, change=None) -> np.ndarray:
+        """Its aspiration this round by its tactic, from the war value `value`. With war-driven
+        aspirations it moves by eta times `change`, how its fortunes moved since its last
+        round (by default `value` less its war value then)."""
         state = tactic.TacticState(
             round_index=self.rounds_attended,
             war_value=value,
@@ -100,17 +100,16 @@ class Party(mesa.Agent):
         wanted = tactic.aspiration(state, self.p.tactic)
         driven = self.model.worlds.mechanisms.war_driven_aspirations
         if driven.any():
-            before = self.last_value if previous is None else previous
-            moved = tactic.war_driven(wanted, value, before, self.p.tactic.eta)
+            change = value - self.last_value if change is None else change
+            moved = tactic.war_driven(wanted, change, self.p.tactic.eta)
             wanted = np.where(driven, moved, wanted)
         return np.clip(wanted, value, np.maximum(value, 1.0))
 
-    def attend(self, held, aspiration, true_aspiration, value, stated_value) -> None:
+    def attend(self, held, aspiration, true_aspiration, value) -> None:
         self.aspiration_before = np.where(held, self.aspiration, self.aspiration_before)
         self.aspiration = np.where(held, aspiration, self.aspiration)
         self.true_aspiration = np.where(held, true_aspiration, self.true_aspiration)
         self.last_value = np.where(held, value, self.last_value)
-        self.last_stated_value = np.where(held, stated_value, self.last_stated_value)
         self.rounds_attended = self.rounds_attended + held
 
     def wanted_position(self, target, open_, terms, first) -> np.ndarray:
@@ -130,22 +129,31 @@ class Party(mesa.Agent):
         return np.where(first[:, None] & open_, p.opening, moved)
 
     def _pay_at_home(self, base, moved, open_, steps: int = 40) -> np.ndarray:
-        """Back along the line from `moved` toward `base` until utility less the audience cost
-        reaches the aspiration (it only falls along the line: bisection)."""
-        lo, hi = np.zeros(len(base)), np.ones(len(base))
-        step = moved - base
-
-        def short(t):
-            at = base + t[:, None] * step
-            return self.utility(at) - self.audience_cost(at) < self.aspiration - 1e-12
-
-        if not short(hi).any():
+        """Back along the line from `base` to `moved` until utility less the audience cost reaches
+        the aspiration. Utility less the cost only falls along the line: with linear utility
+        and an opening at the ideal the point has a closed form; elsewhere, bisection."""
+        p, step = self.p, moved - base
+        short_at = lambda t: self.utility(base + t[:, None] * step) - self.audience_cost(base + t[:, None] * step)  # noqa: E731
+        ones = np.ones(len(base))
+        short = short_at(ones) < self.aspiration - 1e-12
+        if not short.any():
             return moved
-        for _ in range(steps):
-            mid = (lo + hi) / 2.0
-            too_far = short(mid)
-            hi, lo = np.where(too_far, mid, hi), np.where(too_far, lo, mid)
-        t = np.where(short(np.ones(len(base))), lo, 1.0)
+        # closed form: U - cost = U(base) - cost(base) - t (sum w |step| + g sum w max(0, step . dir))
+        gamma = np.where(self.model.worlds.mechanisms.audience_costs, p.audience_cost, 0.0) * (1.0 + self.model.loss_share(self.side))
+        toward = np.maximum(step * np.sign(self.their_terms() - p.ideal), 0.0)
+        slope = (p.salience * np.abs(step)).sum(axis=-1) + gamma * (p.salience * toward).sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.clip((short_at(np.zeros(len(base))) - self.aspiration) / slope, 0.0, 1.0)
+        closed = (p.rho == 1.0) & np.where(open_, p.opening == p.ideal, True).all(axis=-1)
+        hard = np.flatnonzero(short & ~closed)
+        if len(hard):
+            lo, hi = np.zeros(len(base)), ones.copy()
+            for _ in range(steps):
+                mid = (lo + hi) / 2.0
+                too_far = short_at(mid) < self.aspiration - 1e-12
+                hi, lo = np.where(too_far, mid, hi), np.where(too_far, lo, mid)
+            t[hard] = lo[hard]
+        t = np.where(short, t, 1.0)
         return np.where(open_, base + t[:, None] * step, moved)
 
     def state_position(self, held, wanted, target, opponent_wants, first) -> None:
@@ -187,7 +195,9 @@ class Party(mesa.Agent):
         counts the item's agreement value and, with the mechanisms, what conceding costs
         at home, the red lines, and whether the other side will keep the deal (`deal`:
         the share f of the horizon it holds and its side's balance on the day it breaks;
-        the party prices war then with its belief error, or a type's: `belief`).
+        the party prices war then with its belief error, or a type's: `belief`). `value`,
+        `aspiration` and `belief` may carry a leading axis of types (M, W): the answers
+        are then (M, W, K), each type's by the same arithmetic as the party's own.
         """
         m, p = self.model, self.p
         package = m.worlds.issues.package
@@ -204,7 +214,7 @@ class Party(mesa.Agent):
             stated = stated - self.audience_cost(self.position)
         level = np.maximum(aspiration, value)
         # margin that reaches A and V; the tolerance forgives rounding when terms sit exactly there
-        need = np.broadcast_to((level - stated - 1e-12)[:, None], margin.shape)
+        need = np.broadcast_to((level - stated - 1e-12)[..., None], (*np.shape(level), margin.shape[-1]))
         if deal is not None:  # a deal the other side will break is worth f U + (1 - f) V(s*)
             share, p_break = deal
             offset = (self.belief if belief is None else belief) - m.balance_for(self.side)
@@ -214,7 +224,7 @@ class Party(mesa.Agent):
                 held_need = np.where(share > 0, (level - (1.0 - share) * v_break) / share - stated - 1e-12, np.inf)
             last_open = ~m.in_force & ((~m.in_force).sum(axis=-1, keepdims=True) == 1)
             ends_war = m.worlds.issues.stops_fighting | package | last_open  # what would end or pause the war
-            need = np.where(ends_war & (share < 1.0)[:, None], held_need[:, None], need)
+            need = np.where(ends_war & (share < 1.0)[:, None], held_need[..., None], need)
         single = margin >= need
         pkg_margin = np.where(on_table & package, margin, 0.0).sum(axis=-1)
         pkg_need = np.where(package, need, -np.inf).max(axis=-1)
@@ -224,4 +234,4 @@ class Party(mesa.Agent):
             inside = red_lines.within(proposal, p.ideal, p.red_lines) | ~lines[:, None]
             single &= inside
             whole &= (inside | ~(on_table & package)).all(axis=-1)
-        return np.where(package, whole[:, None], single)
+        return np.where(package, whole[..., None], single)

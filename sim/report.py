@@ -1,15 +1,19 @@
 """Aggregate a sweep folder, finished or not: `negsim-report <folder>`.
 
-Writes into the folder `outcomes.parquet` (every point's rows, one column per swept
-parameter), `summary.csv` (per point and issue) and the sweep plots; prints the summary,
-the failed and the missing points. Exit code 1 if any point failed or is missing.
+Writes into the folder `outcomes.parquet` (the rows of every finished point of the
+folder's plan, one column per swept parameter), `summary.csv` (per point and issue) and
+the sweep plots; prints the summary, then the failed, missing and unreadable points.
+Exit code 1 if there are any, 2 if the folder is not a sweep folder.
+
+Two parts: `find_points` and `merge` read a sweep folder; `tally` and `publish` turn any
+outcomes table with parameter columns into the summary and plots.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +22,19 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.outcome import summarize
-from sim.store import write_csv
-from sim.sweep import DONE, PLAN, overrides_dict, swept_keys
+from sim.store import WriteError, atomically, write_csv
+from sim.sweep import DONE, PlanError, overrides_dict, read_plan, read_record, swept_keys
+
+
+@dataclass
+class Points:
+    """The points of a sweep folder's plan, by what became of them."""
+
+    swept: list[str]
+    ok: list[tuple[int, dict, Path]] = field(default_factory=list)  # job, overrides, outcomes file
+    failed: list[dict] = field(default_factory=list)  # their done.json
+    missing: list[list[str]] = field(default_factory=list)  # overrides of points not run or not finished
+    unreadable: list[str] = field(default_factory=list)  # files that are not what they should be
 
 
 def _value(text: str):
@@ -31,80 +46,143 @@ def _value(text: str):
     return value if isinstance(value, (int, float, str, bool)) else text
 
 
-def collect(folder: Path) -> dict:
-    """Stream the finished points of a sweep folder into `outcomes.parquet`, one point at a
-    time, keeping only what the summary and the plots need (memory does not grow with the
-    number of rows). Returns the summary, the day histograms, swept keys, failed, missing."""
-    plan = json.loads((folder / PLAN).read_text()) if (folder / PLAN).exists() else None
-    records = {m.parent.name: json.loads(m.read_text()) for m in sorted(folder.glob(f"*/{DONE}"))}
-    jobs = plan["jobs"] if plan else [[f"{k}={v}" for k, v in r["overrides"].items()] for r in records.values()]
-    swept = plan["swept"] if plan else swept_keys(jobs)
-    def complete(name, r):
-        return r.get("status") == "ok" and (folder / name / "outcomes.parquet").exists()
+def find_points(folder: Path) -> Points:
+    """Each job of the folder's plan (`sweep.json`) and the folder that holds its result
+    (its `done.json` names the plan and the job, wherever `hydra.sweep.subdir` put it).
+    Points of another plan in the same folder are not this sweep's and are left out."""
+    plan = read_plan(folder)  # PlanError if it is not one
+    found = Points(swept=plan["swept"] if plan else [])
+    latest: dict[int, tuple[float, dict, Path]] = {}
+    for marker in sorted(folder.rglob(DONE)):
+        record = read_record(marker)
+        if record is None:
+            found.unreadable.append(f"{marker}: not a point record")
+            continue
+        if plan and not _of_plan(record, plan):
+            continue
+        job, when = record["job"], marker.stat().st_mtime
+        if job not in latest or when > latest[job][0]:
+            latest[job] = (when, record, marker.parent)
+    if plan:
+        jobs = dict(enumerate(plan["jobs"]))
+    else:  # a folder from before plans: every point it holds
+        jobs = {job: [f"{k}={v}" for k, v in latest[job][1]["overrides"].items()] for job in sorted(latest)}
+        found.swept = swept_keys(list(jobs.values()))
+    for job in sorted(j for j in latest if j in jobs):
+        _, record, where = latest[job]
+        table = where / "outcomes.parquet"
+        if record.get("status") != "ok":
+            found.failed.append(record)
+        elif table.exists():
+            found.ok.append((job, record["overrides"], table))
+    done = {job for job, _, _ in found.ok} | {r["job"] for r in found.failed}
+    found.missing = [overrides for job, overrides in jobs.items() if job not in done]
+    return found
 
-    ok = sorted((r for n, r in records.items() if complete(n, r)), key=lambda r: int(r["job"]))
-    failed = [r for r in records.values() if r.get("status") != "ok"]
-    done = {frozenset(r["overrides"].items()) for n, r in records.items() if complete(n, r) or r in failed}
-    missing = [job for job in jobs if frozenset(overrides_dict(job).items()) not in done]
 
-    values = {key: [_value(r["overrides"].get(key, "")) for r in ok] for key in swept}
-    for key, vals in values.items():  # 0 and 0.5 in one column: all floats
+def _of_plan(record: dict, plan: dict) -> bool:
+    """A point of this plan; one written before points named their plan, if it is the
+    plan's point of that number."""
+    if "plan" in record:
+        return record["plan"] == plan["id"]
+    job = record["job"]
+    return 0 <= job < len(plan["jobs"]) and overrides_dict(plan["jobs"][job]) == record["overrides"]
+
+
+def merge(points: Points, target: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Stream the finished points into one Parquet table, a point at a time (memory does
+    not grow with the number of rows), keeping what the summary and plots need. Returns
+    the summary, the day counts and the parameter columns: a swept key, or `swept.<key>`
+    where the key is also a column of the tables (`-m replications=100,500`). A point
+    whose table cannot be read is moved to `points.unreadable`."""
+    readable = []
+    for job, overrides, path in points.ok:
+        try:
+            readable.append((job, overrides, path, pq.read_schema(path)))
+        except (OSError, pa.ArrowException) as err:
+            points.unreadable.append(f"{path}: {_first_line(err)}")
+    if not readable:
+        return pd.DataFrame(), pd.DataFrame(), []
+    schemas = [s for *_, s in readable]
+    taken = {"point", *(f.name for s in schemas for f in s), *summarize(schemas[0].empty_table().to_pandas()).columns}
+    params = {key: f"swept.{key}" if key in taken else key for key in points.swept}
+    values = {params[key]: [_value(o.get(key, "")) for _, o, _, _ in readable] for key in points.swept}
+    for name, vals in values.items():  # 0 and 0.5 in one column: all floats
         if any(isinstance(v, float) for v in vals) and all(isinstance(v, (int, float)) for v in vals):
-            values[key] = [float(v) for v in vals]
-
+            values[name] = [float(v) for v in vals]
+    schema = _merged_schema(schemas, values)
+    by = ["point", *values]
     summaries, days = [], []
-    target = folder / "outcomes.parquet"
-    aside = target.with_name(f".{target.name}.tmp")
-    files = [folder / str(rec["job"]) / "outcomes.parquet" for rec in ok]
-    if ok:
-        # points may differ in columns (a sweep over scenarios with other parties): the
-        # union of their schemas, with nulls where a point has no such column
-        frames_schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
-        params = [pa.field("point", pa.int64())] + [
-            pa.field(k, pa.Table.from_pydict({k: values[k]}).schema.field(k).type) for k in swept
-        ]
-        schema = pa.schema(params + [f for f in frames_schema if f.name not in swept])
+
+    def write(aside: Path) -> None:
         with pq.ParquetWriter(aside, schema) as writer:
-            for i, (rec, path) in enumerate(zip(ok, files)):
-                frame = pd.read_parquet(path)
-                for key in reversed(swept):
-                    frame.insert(0, key, values[key][i])
-                frame.insert(0, "point", int(rec["job"]))
+            for i, (job, _, path, _) in enumerate(readable):
+                try:
+                    frame = pd.read_parquet(path)
+                except (OSError, pa.ArrowException) as err:
+                    points.unreadable.append(f"{path}: {_first_line(err)}")
+                    continue
+                frame = pd.concat([pd.DataFrame({"point": job} | {n: v[i] for n, v in values.items()},
+                                                index=frame.index), frame], axis=1)
                 table = pa.Table.from_pandas(frame, preserve_index=False)
-                columns = [
-                    table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(len(table), f.type)
-                    for f in schema
-                ]
+                columns = [table.column(f.name).cast(f.type) if f.name in table.column_names
+                           else pa.nulls(len(table), f.type) for f in schema]
                 writer.write_table(pa.Table.from_arrays(columns, schema=schema))
-                summaries.append(summarize(frame, by=["point", *swept]))
-                agreed = frame[frame["agreed"]]
-                counts = agreed.groupby(["point", *swept, "issue"], observed=True)["day"].value_counts()
-                days.append(counts.rename("count").reset_index())
-        aside.replace(target)  # only a complete table replaces the last one
-    aside.unlink(missing_ok=True)
+                summary, day_counts = tally(frame, by)
+                summaries.append(summary)
+                days.append(day_counts)
+
+    atomically(target, write)  # only a complete table replaces the last one
     summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
-    day_counts = pd.concat(days, ignore_index=True) if days else pd.DataFrame()
-    return {"summary": summary, "days": day_counts, "swept": swept, "failed": failed, "missing": missing}
+    return summary, (pd.concat(days, ignore_index=True) if days else pd.DataFrame()), list(values)
+
+
+def _merged_schema(schemas: list[pa.Schema], values: dict[str, list]) -> pa.Schema:
+    """`point`, the parameters, then the union of the points' columns (a sweep over
+    scenarios with other parties has nulls where a point has no such column), with the
+    pandas metadata that keeps `day` and `round` nullable integers when read back."""
+    params = [pa.field("point", pa.int64())] + [
+        pa.field(name, pa.Table.from_pydict({name: vals}).schema.field(name).type) for name, vals in values.items()
+    ]
+    schema = pa.schema(params + list(pa.unify_schemas(schemas, promote_options="permissive")))
+    template = pd.concat([pd.DataFrame({f.name: [] for f in params}), *(s.empty_table().to_pandas() for s in schemas)])
+    return schema.with_metadata(pa.Schema.from_pandas(template, preserve_index=False).metadata)
+
+
+def tally(outcomes: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The summary per parameter point and issue, and how many worlds first agreed on each
+    day: what `publish` needs from an outcomes table with parameter columns `by`."""
+    summary = summarize(outcomes, by=by)
+    agreed = outcomes[outcomes["agreed"]]
+    counts = agreed.groupby([*by, "issue"], observed=True)["day"].value_counts()
+    return summary, counts.rename("count").reset_index()
+
+
+def publish(folder: Path, summary: pd.DataFrame, days: pd.DataFrame, swept: list[str], quiet: bool = False) -> list[Path]:
+    """`summary.csv` and the plots into `folder`; the summary on stdout."""
+    made = [write_csv(summary, folder / "summary.csv"), *sweep_plots(summary, days, swept, folder)]
+    if not quiet:
+        shown = summary.drop(columns=["point"], errors="ignore")
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
+        print(f"\nwritten to {folder}/: outcomes.parquet, " + ", ".join(p.name for p in made))
+    return made
 
 
 def report(folder: Path, quiet: bool = False) -> int:
     folder = Path(folder)
-    found = collect(folder)
-    summary, swept = found["summary"], found["swept"]
+    points = find_points(folder)
+    summary, days, params = merge(points, folder / "outcomes.parquet")
     if len(summary):
-        write_csv(summary, folder / "summary.csv")
-        made = sweep_plots(summary, found["days"], swept, folder)
-        if not quiet:
-            shown = summary.drop(columns=["point"])
-            print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
-            print(f"\nwritten to {folder}/: outcomes.parquet, summary.csv, " + ", ".join(p.name for p in made))
+        publish(folder, summary, days, params, quiet)
     elif not quiet:
         print(f"no finished point in {folder}")
-    for rec in found["failed"]:
+    for rec in points.failed:
         print(f"FAILED point {rec['job']} {rec['overrides']}: {rec.get('error')}", file=sys.stderr)
-    for job in found["missing"]:
+    for job in points.missing:
         print(f"MISSING point {' '.join(job)} (not run, or killed before it finished)", file=sys.stderr)
-    return 1 if found["failed"] or found["missing"] else 0
+    for what in points.unreadable:
+        print(f"UNREADABLE {what}", file=sys.stderr)
+    return 1 if points.failed or points.missing or points.unreadable else 0
 
 
 def sweep_plots(summary: pd.DataFrame, days: pd.DataFrame, swept: list[str], folder: Path) -> list[Path]:
@@ -119,6 +197,11 @@ def sweep_plots(summary: pd.DataFrame, days: pd.DataFrame, swept: list[str], fol
     return made
 
 
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="negsim-report", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a sweep folder (results/sweeps/...)")
@@ -126,7 +209,18 @@ def main(argv: list[str] | None = None) -> None:
     if not args.folder.is_dir():
         print(f"negsim-report: error: {args.folder} is not a folder", file=sys.stderr)
         sys.exit(2)
-    sys.exit(report(args.folder))
+    try:
+        code = report(args.folder)
+    except PlanError as err:
+        print(f"negsim-report: error: {err}", file=sys.stderr)
+        code = 2
+    except WriteError as err:
+        print(f"negsim-report: error: {err}", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        print("negsim-report: interrupted; the folder's tables are as before", file=sys.stderr)
+        code = 130
+    sys.exit(code)
 
 
 if __name__ == "__main__":

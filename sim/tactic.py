@@ -116,9 +116,9 @@ def aspiration(s: TacticState, p: TacticParams) -> np.ndarray:
     return np.select([p.code == c for c in codes], [_BY_CODE[c].aspiration(s, p) for c in codes])
 
 
-def war_driven(aspiration, value, previous_value, eta):
+def war_driven(aspiration, change, eta):
     """Aspirations that follow the war [Faratin1998, resource-dependent tactics; Wagner2000]:
-    A + eta (V(r) - V(r - 1)), so a party whose war value rises hardens and one whose value
-    falls softens; at a party's first round (no previous value) nothing changes."""
-    change = np.where(np.isnan(previous_value), 0.0, value - previous_value)
-    return aspiration + eta * change
+    A + eta (V(r) - V(r - 1)), `change` being V(r) - V(r - 1), so a party whose war value rises
+    hardens and one whose value falls softens; at its first round (no change known, NaN)
+    nothing moves."""
+    return aspiration + eta * np.nan_to_num(change)

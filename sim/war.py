@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.utility import power
+
 
 def balance(strength_a, strength_b, decisiveness=1.0):
     """Contest success function [Tullock1980; Hirshleifer1989]: p = c_A^g / (c_A^g + c_B^g),
     the chance that side A prevails."""
-    a, b = strength_a**decisiveness, strength_b**decisiveness
+    a, b = power(strength_a, decisiveness), power(strength_b, decisiveness)
     return a / (a + b)
 
 

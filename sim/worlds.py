@@ -363,7 +363,9 @@ def resolve(cfg: Config, point: np.ndarray, replication: np.ndarray, points=None
             assign(worlds, key, key.encode(key.value))
     # the stream's first n words are the parties' private types, whatever else is drawn
     n = len(cfg.scenario.parties)
-    u = parameter_uniforms(cfg.seed, worlds.replication, n + len(drawn))
+    switch = "scenario.mechanisms.private_information.enabled"
+    private = cfg.scenario.mechanisms.private_information.enabled or (points is not None and switch in points)
+    u = parameter_uniforms(cfg.seed, worlds.replication, n + len(drawn)) if drawn or private else np.zeros((len(point), n))
     worlds.private_type[:] = u[:, :n]
     for j, path in enumerate(drawn, start=n):
         key = table[path]

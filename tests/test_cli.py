@@ -1,24 +1,38 @@
-"""The single-run command writes the three tables, the resolved config and the plots."""
+"""The command: what a single run writes, its help, version, completion, the Python API,
+the warning before a large run, and folders named only from safe names."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from importlib import metadata
+from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
+from conftest import CONF, ROOT
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.types import RunMode
+from omegaconf import OmegaConf
 
-from conftest import ROOT
+import sim
+from sim import budget, cli
+from sim.precheck import hydra_app, precheck
+from sim.store import DEPENDENCIES, safe_name
 
 
-def test_negsim_writes_tables_config_and_plots(tmp_path):
+def test_negsim_writes_tables_config_versions_and_plots(tmp_path):
     out = tmp_path / "run"
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "replications=20", "mediator.bias=0.2", f"hydra.run.dir={out}"],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    for name in ("outcomes.parquet", "rounds.parquet", "timeline.parquet", "config.yaml",
+    for name in ("outcomes.parquet", "rounds.parquet", "timeline.parquet", "config.yaml", "versions.json",
                  "positions.png", "agreement.png", "balance.png"):
         assert (out / name).stat().st_size > 0, name
     outcomes = pd.read_parquet(out / "outcomes.parquet")
@@ -26,9 +40,107 @@ def test_negsim_writes_tables_config_and_plots(tmp_path):
     assert outcomes["replication"].nunique() == 20
     saved = yaml.safe_load((out / "config.yaml").read_text())
     assert saved["mediator"]["bias"] == 0.2 and saved["replications"] == 20
+    # the versions a published result needs to be reproduced
+    versions = json.loads((out / "versions.json").read_text())
+    assert versions["negsim"] == metadata.version("negsim")
+    assert all(versions[name] == metadata.version(name) for name in DEPENDENCIES)
     # the summary names every issue with its share agreed and interval, and where the files are
     for issue in saved["scenario"]["issues"]:
         assert issue in proc.stdout
     assert "share agreed [95% CI]" in proc.stdout
     assert str(out) in proc.stdout
     assert not list(out.glob("*.tmp*")), "no half-written files left behind"
+
+
+def test_help_says_what_negsim_does_its_commands_and_where_the_reference_is(capsys):
+    cli.main(["--help"])
+    text = capsys.readouterr().out
+    first = text.splitlines()[0]
+    assert first.startswith("negsim ") and "simulation of negotiations" in first and "war" in first
+    for command in ("negsim [KEY=VALUE", "negsim experiment=", "negsim -m ", "negsim-report FOLDER",
+                    "python -m sim.bench"):
+        assert command in text, command
+    assert "Examples" in text and "Config reference: README.md" in text and "sim/config.py" in text
+    assert "negsim --cfg job" in text  # the config dump is behind a flag, not in the help
+    assert "powered by Hydra" not in text and "== Config ==" not in text
+    # every option of every config group, from conf/
+    for path in (CONF / "scenario").glob("*.yaml"):
+        assert path.stem in text
+
+
+def test_version_is_negsims_own(capsys):
+    cli.main(["--version"])
+    assert capsys.readouterr().out == f"negsim {metadata.version('negsim')}\n"
+
+
+def test_tab_completion_as_readme_shows_it():
+    readme = (ROOT / "README.md").read_text()
+    assert 'eval "$(negsim -sc install=bash)"' in readme
+    install = subprocess.run([sys.executable, "-m", "sim", "-sc", "install=bash"], capture_output=True, text=True,
+                             cwd=ROOT, timeout=120)
+    assert install.returncode == 0 and "complete" in install.stdout
+    # what bash asks once the script is installed: the keys that complete a prefix
+    query = subprocess.run([sys.executable, "-m", "sim", "-sc", "query=bash"], capture_output=True, text=True,
+                           cwd=ROOT, timeout=120, env={"COMP_LINE": "negsim mediator.bi", "PATH": ""})
+    assert query.stdout.split() == ["mediator.bias="]
+
+
+def test_compose_gives_a_checked_config_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # far from conf/
+    cfg = sim.compose(["replications=3", "scenario.days=12"])
+    assert cfg.replications == 3 and cfg.scenario.name == "russia_ukraine_2022"
+    assert len(sim.simulate(cfg).outcomes) == 3 * len(cfg.scenario.issues)
+    with pytest.raises(sim.ConfigError, match=r"^mediator.bias=2 is not allowed; allowed: a number in \[-1, 1\], or a distribution"):
+        sim.compose(["mediator.bias=2"])
+    with pytest.raises(sim.ConfigError, match=r"^foo is not a config key"):
+        sim.compose(["+foo=1"])
+
+
+def test_compose_reads_a_folder_of_ones_own_and_leaves_the_callers_hydra_alone(tmp_path):
+    mine = tmp_path / "my_conf"
+    (mine / "scenario").mkdir(parents=True)
+    dyad = (CONF / "scenario" / "symmetric_dyad.yaml").read_text()
+    (mine / "scenario" / "my_dyad.yaml").write_text(dyad.replace("name: symmetric_dyad", "name: my_dyad"))
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):  # a notebook's own Hydra
+        cfg = sim.compose(["scenario=my_dyad"], config_dir=mine)
+        assert cfg.scenario.name == "my_dyad"
+        assert hydra_compose("config").scenario.name == "russia_ukraine_2022"  # the caller's Hydra still works
+    assert not GlobalHydra.instance().is_initialized()
+
+
+def test_a_run_that_writes_more_than_100_mb_says_so_and_how_to_avoid_it(capsys):
+    precheck(["replications=50000", "hydra.run.dir=/tmp/negsim-never-written"])
+    note = capsys.readouterr().err
+    assert note.startswith("negsim: note: this run will write up to") and "MB" in note
+    assert "record.rounds=false record.timeline=false" in note
+    precheck(["replications=50000", "record.rounds=false", "record.timeline=false",
+              "hydra.run.dir=/tmp/negsim-never-written"])
+    precheck(["hydra.run.dir=/tmp/negsim-never-written"])
+    assert capsys.readouterr().err == ""
+
+
+def test_the_size_estimate_bounds_what_a_run_writes(tmp_path):
+    """The estimate is an upper bound, and not a loose one: measured on a real run."""
+    cfg = sim.compose(["replications=1000"])
+    result = sim.simulate(cfg)
+    estimate = budget.footprint(result.config).disk
+    for name in ("outcomes", "rounds", "timeline"):
+        path = tmp_path / f"{name}.parquet"
+        getattr(result, name).to_parquet(path, index=False)
+        written = path.stat().st_size
+        assert written <= estimate[name] <= 2 * written, (name, written, estimate[name])
+
+
+@pytest.mark.parametrize("folder", ["run", "sweep"])
+def test_run_and_sweep_folders_are_built_from_safe_names(folder):
+    with hydra_app() as app:
+        cfg = app.compose_config("config", ["scenario.name=../../../../escaped"], run_mode=RunMode.RUN)
+    path = Path(OmegaConf.select(cfg, f"hydra.{folder}.dir"))
+    assert path.parts[:3] == ("results", f"{folder}s", "escaped") and ".." not in path.parts
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", "..", ".", "", "/etc", "a\\b", "\udcff", "x" * 300, "Київ 2022"])
+def test_safe_name_is_one_folder_name(name):
+    safe = safe_name(name)
+    assert safe and safe not in (".", "..") and "/" not in safe and "\\" not in safe and len(safe) <= 100
+    safe.encode("utf-8")  # never a byte the filesystem may refuse

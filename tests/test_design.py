@@ -180,12 +180,19 @@ def test_drawn_saliences_are_kept_and_the_others_share_what_is_left():
 
 
 def test_drawn_saliences_sum_to_one_in_every_world():
-    res = simulate(make_cfg("replications=200", *FAST,
-                            "scenario.parties.russia.salience.neutrality={dist: uniform, low: 0.1, high: 0.6}"))
-    w = res.worlds["scenario.parties.russia.salience.neutrality"]
-    assert w.between(0.1, 0.6).all()  # the drawn salience is kept ...
-    # ... so the worlds differ in how far talks get on it: a check that the value is used
-    assert res.worlds.groupby(w > 0.35)["day_neutrality"].mean().diff().abs().iloc[-1] > 0
+    from sim.config import to_config, validate
+    from sim.worlds import resolve
+
+    cfg = validate(to_config(make_cfg("replications=200",
+                                      "scenario.parties.russia.salience.neutrality={dist: uniform, low: 0.1, high: 0.6}")))
+    worlds = resolve(cfg, np.zeros(200, int), np.arange(200))
+    w = worlds.parties[0].salience  # russia: ceasefire, neutrality, withdrawal, demilitarization, corridors
+    drawn = worlds.varied["scenario.parties.russia.salience.neutrality"]
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(w[:, 1], drawn)  # the drawn salience is kept, and recorded as held
+    assert drawn.min() < 0.2 and drawn.max() > 0.5
+    fixed = np.array([0.2, 0.2, 0.25, 0.1])  # the others, in the config: they keep their proportions
+    np.testing.assert_allclose(w[:, [0, 2, 3, 4]], (1 - drawn)[:, None] * fixed / fixed.sum())
 
 
 def test_faratin_closed_form_world_by_world_over_a_design_of_beta():

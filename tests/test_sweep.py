@@ -1,14 +1,12 @@
-"""Sweeps: launchers agree exactly, failures are recorded, a killed sweep resumes."""
+"""Sweeps: launchers agree exactly, failures are recorded, a sweep aggregates exactly its own plan.
+
+A killed or interrupted sweep, a full disk and damaged folders: tests/test_faults.py."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -21,8 +19,7 @@ def negsim(*args: str, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
                           cwd=ROOT, timeout=timeout, **kw)
 
 
-SMALL = ["-m", "mediator.bias=-0.3,0,0.4", "scenario.parties.russia.optimism=0.1,0.3", "replications=40",
-         "record.rounds=false", "record.timeline=false"]
+SMALL = ["-m", "mediator.bias=-0.3,0,0.4", "scenario.parties.russia.optimism=0.1,0.3", "replications=40"]
 
 
 def test_sweep_writes_aggregate_summary_and_plots(tmp_path):
@@ -33,6 +30,11 @@ def test_sweep_writes_aggregate_summary_and_plots(tmp_path):
     assert {"mediator.bias", "scenario.parties.russia.optimism"} <= set(outcomes.columns)
     per_point = outcomes.groupby(["mediator.bias", "scenario.parties.russia.optimism"])["replication"].nunique()
     assert len(per_point) == 6 and (per_point == 40).all()
+    # the merged table keeps the points' types: day and round are nullable integers
+    assert str(outcomes["day"].dtype) == "Int64" and str(outcomes["round"].dtype) == "Int64"
+    # a sweep keeps only each point's outcomes (rounds and timelines are opt-in)
+    assert not list(tmp_path.glob("*/rounds.parquet")) and not list(tmp_path.glob("*/timeline.parquet"))
+    assert (tmp_path / "versions.json").exists() and len(list(tmp_path.glob("*/versions.json"))) == 6
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert len(summary) == 6 * outcomes["issue"].nunique()
     assert ((summary.ci_low <= summary.share_agreed) & (summary.share_agreed <= summary.ci_high)).all()
@@ -60,50 +62,35 @@ def test_basic_and_joblib_launchers_give_identical_tables(tmp_path):
 
 
 def test_failed_point_is_recorded_and_the_rest_aggregated(tmp_path):
-    proc = negsim("-m", "mediator.bias=0,7,0.5", "replications=20", f"hydra.sweep.dir={tmp_path}")
+    # each value alone is checked up front; 10 days fail only with the 2022 calendar (a round on day 11)
+    proc = negsim("-m", "scenario=symmetric_dyad,russia_ukraine_2022", "scenario.days=30,10", "replications=5",
+                  f"hydra.sweep.dir={tmp_path}")
     assert proc.returncode != 0
-    assert "FAILED point" in proc.stderr and "mediator.bias=7" in proc.stderr
+    assert "FAILED point 3" in proc.stderr and "scenario.calendar.2.day" in proc.stderr
     records = [json.loads(p.read_text()) for p in tmp_path.glob("*/done.json")]
-    assert sorted(r["status"] for r in records) == ["failed", "ok", "ok"]
+    assert sorted(r["status"] for r in records) == ["failed", "ok", "ok", "ok"]
     outcomes = pd.read_parquet(tmp_path / "outcomes.parquet")
-    assert sorted(outcomes["mediator.bias"].unique()) == [0.0, 0.5]
+    assert sorted(outcomes.groupby(["scenario", "scenario.days"]).groups) == [
+        ("russia_ukraine_2022", 30), ("symmetric_dyad", 10), ("symmetric_dyad", 30)]
 
 
-def test_sweep_killed_with_sigkill_resumes_without_redoing_or_duplicating(tmp_path):
-    args = ["-m", "mediator.bias=-0.6,-0.3,0,0.3,0.6,0.9", "replications=4000", "record.rounds=false",
-            "record.timeline=false", "plots=false", f"hydra.sweep.dir={tmp_path}"]
-    first = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 120
-    while len(list(tmp_path.glob("*/done.json"))) < 2 and time.time() < deadline:
-        time.sleep(0.05)
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait()
-    finished = {p.parent.name: json.loads(p.read_text())["hash"] for p in tmp_path.glob("*/done.json")}
-    assert 2 <= len(finished) < 6, "the kill must land mid-sweep"
-    assert not (tmp_path / "outcomes.parquet").exists()
-
-    # the report works on the unfinished folder and names what is missing
-    partial = subprocess.run([sys.executable, "-m", "sim.report", str(tmp_path)], capture_output=True, text=True,
-                             cwd=ROOT)
-    assert partial.returncode == 1 and "MISSING point" in partial.stderr
-
-    resumed = negsim(*args)
-    assert resumed.returncode == 0, resumed.stderr
-    assert resumed.stderr.count("already complete, skipped") == len(finished)
+def test_a_folder_holding_another_sweep_is_refused_unless_forced(tmp_path):
+    assert negsim("-m", "mediator.bias=-0.4,0,0.5", "replications=10", f"hydra.sweep.dir={tmp_path}").returncode == 0
+    other = ["-m", "mediator.bias=0.5,0.4", "replications=12", f"hydra.sweep.dir={tmp_path}"]
+    refused = negsim(*other)
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines() == [
+        f"negsim: error: hydra.sweep.dir={tmp_path} holds another sweep (3 points: mediator.bias=-0.4,0,0.5 "
+        "replications=10); rerun with --force to replace its plan, or choose another folder"]
+    forced = negsim(*other, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "skipped" not in forced.stderr and "2/2 points done, 0 left" in forced.stderr
+    # exactly the new plan's points, once each, with their new config
     outcomes = pd.read_parquet(tmp_path / "outcomes.parquet")
-    assert outcomes.groupby("mediator.bias")["replication"].nunique().eq(4000).all()
-    assert outcomes["mediator.bias"].nunique() == 6
-    assert not outcomes.duplicated(["mediator.bias", "replication", "issue"]).any()
-    assert not list(tmp_path.glob("*/.*.tmp"))
-
-
-def test_changed_config_is_not_skipped(tmp_path):
-    assert negsim("-m", "mediator.bias=0,0.2", "replications=10", f"hydra.sweep.dir={tmp_path}").returncode == 0
-    again = negsim("-m", "mediator.bias=0,0.2", "replications=12", f"hydra.sweep.dir={tmp_path}")
-    assert again.returncode == 0 and "skipped" not in again.stderr
-    outcomes = pd.read_parquet(tmp_path / "outcomes.parquet")
+    assert sorted(outcomes["mediator.bias"].unique()) == [0.4, 0.5]
     assert outcomes.groupby("mediator.bias")["replication"].nunique().eq(12).all()
+    assert not outcomes.duplicated(["mediator.bias", "replication", "issue"]).any()
+    assert len(pd.read_csv(tmp_path / "summary.csv")) == 2 * outcomes["issue"].nunique()
 
 
 @pytest.mark.parametrize("study", sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml")))
@@ -141,17 +128,10 @@ def test_ray_launcher_gives_the_same_tables(tmp_path):
 
 
 def test_a_sweep_over_scenarios_with_other_parties_aggregates(tmp_path):
-    proc = negsim("-m", "scenario=russia_ukraine_2022,symmetric_dyad", "replications=5", f"hydra.sweep.dir={tmp_path}")
+    proc = negsim("-m", "scenario=glob(*)", "replications=5", f"hydra.sweep.dir={tmp_path}")  # every scenario
     assert proc.returncode == 0, proc.stderr
     outcomes = pd.read_parquet(tmp_path / "outcomes.parquet")
+    assert set(outcomes["scenario"]) == {p.stem for p in (ROOT / "conf" / "scenario").glob("*.yaml")}
     assert outcomes.groupby("scenario")["replication"].nunique().eq(5).all()
     dyad = outcomes[outcomes["scenario"] == "symmetric_dyad"]
     assert dyad["cost_russia"].isna().all() and dyad["cost_a"].notna().all()
-
-
-def test_report_lists_a_point_whose_table_is_gone_as_missing(tmp_path):
-    assert negsim("-m", "mediator.bias=0,0.3", "replications=5", f"hydra.sweep.dir={tmp_path}").returncode == 0
-    (tmp_path / "1" / "outcomes.parquet").unlink()
-    proc = subprocess.run([sys.executable, "-m", "sim.report", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 1 and "MISSING point" in proc.stderr and "Traceback" not in proc.stderr
-    assert pd.read_parquet(tmp_path / "outcomes.parquet")["mediator.bias"].unique().tolist() == [0.0]
