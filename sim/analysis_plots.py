@@ -70,7 +70,10 @@ def prim_trajectory(peeling, limits: pd.DataFrame, path: Path) -> Path:
     name = peeling.outcome
     left.set_title("Peeling trajectory: " + (f"not {name[1:]}" if name.startswith("!") else name))
 
-    rows = limits  # the most significant limit on top
+    rows = limits[limits["parameter"].astype(bool)]  # the most significant limit on top
+    if rows.empty:
+        right.text(0.5, 0.5, "No box beats the whole space:\nno parameter makes the outcome clearly more likely.",
+                   ha="center", va="center", transform=right.transAxes)
     for i, (_, row) in enumerate(rows.iterrows()):
         full = peeling.full[row["parameter"]]
         if isinstance(full, tuple):
@@ -80,12 +83,12 @@ def prim_trajectory(peeling, limits: pd.DataFrame, path: Path) -> Path:
         else:
             lo, hi, text = 0.0, len(row["values"].split(", ")) / len(full), row["values"]
         right.barh(i, 1.0, 0.5, color="0.9")
-        right.barh(i, hi - lo, 0.5, left=lo, color="tab:blue")
+        right.barh(i, hi - lo, 0.5, left=lo, color="tab:blue" if row["qp"] < 0.05 else "lightsteelblue")
         right.text(1.02, i, f"{text}   qp {row['qp']:.1e}", va="center", fontsize=8)
     right.set_yticks(range(len(rows)), [short(p) for p in rows["parameter"]], fontsize=8)
     right.set_xlim(0, 2.0)
     right.set_xticks([0, 0.5, 1], ["min", "", "max"])
     right.set_ylim(max(len(rows), 5) - 0.4, -0.6)
-    right.set_xlabel("the parameter's range (blue: the box)")
+    right.set_xlabel("the parameter's range\n(blue: the box; pale: qp >= 0.05, adds little)")
     right.set_title("The chosen box's limits")
     return _save(fig, path, tight=False)

@@ -74,10 +74,14 @@ def boxes(table: pd.DataFrame, qp: float = 0.05) -> list[str]:
     is below `qp` (the others are counted: they add little)."""
     out = []
     for outcome, rows in table.groupby("outcome", sort=False):
+        name = f"not {outcome[1:]}" if outcome.startswith("!") else outcome
+        if not rows["parameter"].astype(bool).any():
+            out.append(f"{name} holds in {rows['density'].iloc[0]:.0%} of all worlds; "
+                       "no box of parameter values makes it clearly more likely.")
+            continue
         kept = rows[rows["qp"] < qp] if (rows["qp"] < qp).any() else rows.head(1)
         limits = [f"{r['parameter']} is " + (r["values"] or f"{r['low']:.3g}–{r['high']:.3g}") for _, r in kept.iterrows()]
         first = rows.iloc[0]
-        name = f"not {outcome[1:]}" if outcome.startswith("!") else outcome
         text = (f"{name} is most likely where {' and '.join(limits)}: {first['density']:.0%} of the worlds in this "
                 f"box have it, and the box holds {first['coverage']:.0%} of all worlds that do")
         weak = len(rows) - len(kept)
@@ -149,7 +153,7 @@ def write_report(folder: Path, question: str = "", title: str = "") -> Path:
         parts.append("<details><summary>All indices (sensitivity.csv)</summary>" + _table(table) + "</details>")
     if (folder / "prim.csv").exists():
         table = pd.read_csv(folder / "prim.csv", keep_default_na=False, na_values=[""])
-        table["values"] = table["values"].fillna("")
+        table[["parameter", "values"]] = table[["parameter", "values"]].fillna("")
         parts.append("<h2>Where the outcome is most likely (PRIM)</h2>" + _list(boxes(table))
                      + "<p class=note>qp: the quasi-p-value of each limit; a large one means the limit adds little.</p>"
                      + _table(table))

@@ -14,9 +14,11 @@ would hold less than `MASS_MIN` of all worlds. Every step is a box on the peelin
 trajectory, trading coverage (share of all worlds with the outcome that the box holds)
 for density. Pasting is not done.
 
-The chosen box is the one on the trajectory with the highest harmonic mean of coverage
-and density (the F1 score: a world of interest left out and a world not of interest let
-in weigh alike); `limits(..., step=)` gives any other. For each limit of the chosen box
+The chosen box is the one on the trajectory with the largest coverage x lift, where the
+lift (density - base) / (1 - base) is the share of the gap between the outcome's share of
+all worlds (base) and certainty that the box closes: 0 for the whole space, the coverage
+itself for a box where the outcome always holds. `limits(..., step=)` gives any other box.
+For each limit of the chosen box
 the quasi-p-value is the one-sided binomial test of the box's density against the density
 of the box with that limit removed: P[X >= hits] for X ~ Binomial(worlds in the box, that
 density). A large quasi-p-value means the limit adds little and may be dropped.
@@ -140,15 +142,18 @@ def _restricted(box: dict, full: dict) -> list[str]:
 
 
 def choose(trajectory: pd.DataFrame) -> int:
-    """The step with the highest harmonic mean of coverage and density (the first, on a tie)."""
-    c, d = trajectory["coverage"], trajectory["density"]
-    return int((2 * c * d / (c + d)).idxmax())
+    """The step with the largest coverage x lift (module doc); the first on a tie, so the
+    whole space (step 0) when no box is denser than it."""
+    base = trajectory["density"].iloc[0]
+    lift = (trajectory["density"] - base) / (1.0 - base) if base < 1 else 0.0 * trajectory["density"]
+    return int((trajectory["coverage"] * lift).idxmax())
 
 
 def limits(X: pd.DataFrame, y: np.ndarray, peeling: Peeling, step: int | None = None) -> pd.DataFrame:
     """The limits of a box on the trajectory (default: the chosen one), one row per
     restricted parameter, with the box's coverage, density, mass and each limit's
-    quasi-p-value (module doc); columns as prim.csv."""
+    quasi-p-value (module doc); columns as prim.csv. If the chosen box is the whole space,
+    one row with an empty parameter."""
     step = peeling.chosen if step is None else step
     box, y = peeling.boxes[step], np.asarray(y, dtype=bool)
     inside = in_box(X, box)
@@ -166,6 +171,9 @@ def limits(X: pd.DataFrame, y: np.ndarray, peeling: Peeling, step: int | None = 
             "coverage": stats["coverage"], "density": stats["density"], "mass": stats["mass"],
             "qp": float(binom.sf(hits - 1, n, p)),
         })
+    if not rows:  # no box beats the whole space: one row says so, with the outcome's base rate
+        rows.append({"outcome": peeling.outcome, "parameter": "", "low": np.nan, "high": np.nan, "values": "",
+                     "coverage": stats["coverage"], "density": stats["density"], "mass": stats["mass"], "qp": np.nan})
     return pd.DataFrame(rows, columns=COLUMNS).sort_values("qp", kind="stable", ignore_index=True)
 
 

@@ -71,6 +71,22 @@ def test_the_trajectory_peels_from_the_whole_space_to_the_smallest_box(data):
     assert t["density"].iloc[-1] > t["density"].iloc[0]
 
 
+def test_an_outcome_true_everywhere_keeps_the_whole_space():
+    X = pd.DataFrame({"a": np.linspace(0, 1, 200), "b": np.linspace(1, 0, 200)})
+    y = np.ones(200, dtype=bool)
+    peeling = peel(X, y, "always")
+    table = limits(X, y, peeling)
+    assert peeling.chosen == 0 and list(table["parameter"]) == [""]
+    assert table.loc[0, ["coverage", "density", "mass"]].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_the_chosen_box_maximises_coverage_times_lift(data):
+    _, y, peeling = data
+    t, base = peeling.trajectory, y.mean()
+    score = t["coverage"] * (t["density"] - base) / (1 - base)
+    assert peeling.chosen == score.idxmax() and score[0] == 0.0
+
+
 def test_negation_and_bad_outcomes():
     worlds = pd.DataFrame({"agreed_ceasefire": [True, False, True], "day_ceasefire": [3.0, np.nan, 5.0]})
     assert target(worlds, "!agreed_ceasefire").tolist() == [False, True, False]

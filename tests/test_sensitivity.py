@@ -125,9 +125,10 @@ def test_morris_ranks_a_dominant_parameter_first():
 
 
 def test_a_real_design_where_only_one_axis_matters():
-    """Russia's concession deadline decides when a ceasefire comes; audience costs and the spread of
-    private information are switched off in the scenario, so their axes change nothing."""
+    """Russia's concession deadline decides when a ceasefire comes; with audience costs and
+    private information switched off, the axes of their parameters change nothing."""
     cfg = make_cfg(
+        "scenario.mechanisms.audience_costs.enabled=false", "scenario.mechanisms.private_information.enabled=false",
         "+design.axes={scenario.parties.russia.tactic.deadline: {dist: uniform, low: 6, high: 18},"
         " scenario.parties.russia.audience_cost: {dist: uniform, low: 0, high: 1},"
         " scenario.parties.ukraine.private_spread: {dist: uniform, low: 0, high: 0.5}}",
