@@ -516,6 +516,7 @@ def validate(cfg: Config) -> Config:
 
     from sim.design import check_design
     from sim.events import check_events
+    from sim.sensitivity import check_analysis
 
     check_events(cfg)
     check_design(cfg)
@@ -531,6 +532,7 @@ def validate(cfg: Config) -> Config:
     check_observed(cfg)
     check_calibrate(cfg)
     check_posterior(cfg)
+    check_analysis(cfg)
     return cfg
 
 

@@ -14,6 +14,8 @@ Hydra's multirun). The other samplers draw points in the unit cube (scipy.stats.
 scrambled, seeded from the config's seed) and map each coordinate through its axis's
 inverse CDF; a list there is a uniform choice among its values. Replication r of every
 point uses the war-noise and parameter streams of replication r (common random numbers).
+A Sobol' or Morris `analysis` block draws the points itself, as SALib requires
+(`sim/sensitivity.py`); the sampler and `points` are then not used.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import Config, ConfigError, Sampler, fail
+from sim.config import Config, ConfigError, Method, Sampler, fail
 from sim.distributions import check, ppf
 
 DESIGN_STREAM = 2**32  # spawn key of the design's own stream, beyond any replication id
@@ -72,7 +74,7 @@ def check_design(cfg: Config) -> None:
                 "(scenario, issues, parties, days, calendar days, seed) varies with Hydra multirun: negsim -m"
             )
         if isinstance(spec, dict):
-            if d.sampler == Sampler.grid:
+            if d.sampler == Sampler.grid and not sampled_by_analysis(cfg):
                 fail(where, spec, "a grid takes a list of values; distributions need sampler random, lhs, sobol or halton")
             if key.kind in ("cat", "bool"):
                 if spec.get("dist") != "choice" or set(spec) != {"dist", "values"}:
@@ -107,8 +109,17 @@ def _check_values(where: str, key, values: list) -> None:
             fail(where, v, f"allowed: {key.range.describe()}")
 
 
+def sampled_by_analysis(cfg: Config) -> bool:
+    """A Sobol' or Morris analysis draws the points as SALib requires, whatever the sampler."""
+    return cfg.analysis.method in (Method.sobol, Method.morris)
+
+
 def expand_index(cfg: Config) -> range:
     d = cfg.design
+    if sampled_by_analysis(cfg):
+        from sim.sensitivity import n_points
+
+        return range(n_points(cfg.analysis.method, len(axes(cfg)), cfg.analysis.samples))
     if d.sampler == Sampler.grid:
         return range(int(np.prod([len(v) for v in axes(cfg).values()])))
     return range(d.points)
@@ -116,14 +127,23 @@ def expand_index(cfg: Config) -> range:
 
 def expand(cfg: Config) -> pd.DataFrame:
     """The design's points: one row per point, one column per axis (its config path)."""
-    from sim.worlds import keys
-
     found, d = axes(cfg), cfg.design
+    if sampled_by_analysis(cfg):
+        from sim.sensitivity import points
+
+        return points(cfg)
     if d.sampler == Sampler.grid:
         rows = list(itertools.product(*found.values()))
         return pd.DataFrame(rows, columns=list(found)) if rows else pd.DataFrame(columns=list(found))
-    u = sample(d.sampler, d.points, len(found), cfg.seed)
-    table = keys(cfg)
+    return from_unit(cfg, sample(d.sampler, d.points, len(found), cfg.seed))
+
+
+def from_unit(cfg: Config, u: np.ndarray) -> pd.DataFrame:
+    """Points from (P, D) uniforms in [0, 1): column j through the inverse CDF of the j-th
+    axis (a list is a uniform choice among its values)."""
+    from sim.worlds import keys
+
+    found, table = axes(cfg), keys(cfg)
     columns = {}
     for j, (path, spec) in enumerate(found.items()):
         values = spec if isinstance(spec, list) else spec.get("values") if spec.get("dist") == "choice" else None

@@ -1,0 +1,206 @@
+"""Global sensitivity analysis: which of a design's uncertain values drive an outcome.
+
+    analysis:
+      method: sobol          # sobol | morris  (prim: sim/prim.py)
+      samples: 1024          # Sobol: base samples N, N (2D + 2) points; Morris: trajectories
+      outcomes: [at_war_end, day_ceasefire, terms_neutrality]   # columns of worlds.parquet
+
+The design's D axes are sampled as SALib requires, in the unit cube (`unit_sample`), and
+each coordinate goes through its axis's inverse CDF (`points`, `sim.design.from_unit`), so an
+index measures a parameter over the distribution the study gives it. Every point is run as
+`replications` worlds of one lockstep ensemble; `analyze` averages each outcome over a
+point's worlds and hands SALib the point means in the order its sample was drawn.
+
+- Sobol' [Sobol2001; Saltelli2010]: Saltelli's scheme, N (2D + 2) points (second-order
+  terms included, as SALib counts them); S1 is the share of the outcome's variance due to
+  the parameter alone, ST the share it has a part in (with all its interactions);
+  `*_conf` is the half-width of SALib's 95% bootstrap interval.
+- Morris [Morris1991]: N trajectories of D + 1 points on a 4-level grid; mu_star is the
+  mean absolute elementary effect (SALib's: outcome change per unit of the grid), sigma
+  the spread of the effects (non-linearity or interactions). Cheap screening, a ranking.
+"""
+
+from __future__ import annotations
+
+import warnings
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+
+from sim.config import Config, Method, to_config
+
+LEVELS = 4  # Morris grid levels (SALib's default)
+SOBOL_COLUMNS = ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+MORRIS_COLUMNS = ["outcome", "parameter", "mu_star", "mu_star_conf", "sigma"]
+BOOLEAN_METRICS = ("agreed_", "held_", "at_war_end")
+
+
+def _method(method) -> Method:
+    return method if isinstance(method, Method) else Method[method]
+
+
+def _problem(n_axes: int, names=None) -> dict:
+    names = list(names) if names is not None else [f"x{j}" for j in range(n_axes)]
+    return {"num_vars": n_axes, "names": names, "bounds": [[0.0, 1.0]] * n_axes}
+
+
+def _salib_sample(method, n_axes: int, samples: int, seed: int) -> np.ndarray:
+    """SALib's own sample in its unit coordinates (Morris: levels 0, 1/3, 2/3, 1)."""
+    from SALib.sample import morris, sobol
+
+    from sim.design import DESIGN_STREAM
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,)))
+    with warnings.catch_warnings():  # SALib warns when N is not a power of 2: still a valid sample
+        warnings.simplefilter("ignore", UserWarning)
+        if _method(method) == Method.sobol:
+            return sobol.sample(_problem(n_axes), samples, calc_second_order=True, seed=rng)
+        if _method(method) == Method.morris:
+            return morris.sample(_problem(n_axes), samples, num_levels=LEVELS, seed=rng)
+    raise ValueError(f"method={method!r}: allowed sobol, morris")
+
+
+def unit_sample(method, n_axes: int, samples: int, seed: int) -> np.ndarray:
+    """(P, D) points in [0, 1) as the method requires, the same for the same seed.
+
+    Sobol': P = N (2D + 2). Morris: P = N (D + 1); the grid levels 0, 1/3, 2/3, 1 are
+    put at the centres of four equal strata (1/8, 3/8, 5/8, 7/8), so that no point sits at
+    a quantile of 0 or 1 (an unbounded distribution's inverse CDF is infinite there).
+    """
+    u = _salib_sample(method, n_axes, samples, seed)
+    if _method(method) == Method.morris:
+        u = (u * (LEVELS - 1) + 0.5) / LEVELS
+    return u
+
+
+def n_points(method, n_axes: int, samples: int) -> int:
+    """How many points `unit_sample` draws: N (2D + 2) for Sobol', N (D + 1) for Morris."""
+    return samples * (2 * n_axes + 2 if _method(method) == Method.sobol else n_axes + 1)
+
+
+def points(cfg) -> pd.DataFrame:
+    """The design's points for a Sobol' or Morris analysis: one row per point, one column
+    per axis of `sim.design.axes(cfg)`, in SALib's sample order."""
+    from sim.design import axes, from_unit
+
+    cfg = to_config(cfg)
+    u = unit_sample(cfg.analysis.method, len(axes(cfg)), cfg.analysis.samples, cfg.seed)
+    return from_unit(cfg, u)
+
+
+_sample_points = points  # `analyze` takes an argument of that name
+
+
+def metric_names(cfg: Config) -> list[str]:
+    """The outcome columns of worlds.parquet for this scenario (`sim.outcome.worlds_table`)."""
+    sc = cfg.scenario
+    per_issue = [f"{m}_{issue}" for issue in sc.issues for m in ("agreed", "day", "terms", "held")]
+    per_party = [f"{m}_{party}" for party in sc.parties for m in ("utility", "cost")]
+    return [*per_issue, "fighting_days", "at_war_end", "rounds_held", *per_party]
+
+
+def is_boolean(metric: str) -> bool:
+    return metric.lstrip("!").startswith(BOOLEAN_METRICS)
+
+
+def check_analysis(cfg: Config) -> None:
+    """One-line errors for an analysis block that cannot run (before any simulation)."""
+    from sim.config import fail
+    from sim.design import axes
+
+    a = cfg.analysis
+    if a.method is None:
+        return
+    name = a.method.name if isinstance(a.method, Enum) else a.method
+    if not axes(cfg):
+        fail("analysis.method", name, "needs design.axes: the parameters to analyse")
+    known = metric_names(cfg)
+    if not a.outcomes:
+        fail("analysis.outcomes", [], "allowed: a non-empty list of worlds.parquet columns: " + ", ".join(known))
+    for outcome in a.outcomes:
+        bare = outcome[1:] if outcome.startswith("!") else outcome
+        if bare not in known or (outcome != bare and _method(a.method) != Method.prim):
+            fail("analysis.outcomes", outcome, "allowed: " + ", ".join(known) + "; prim also takes !<boolean> (negated)")
+        if _method(a.method) == Method.prim and not is_boolean(bare):
+            fail("analysis.outcomes", outcome,
+                 "prim needs a boolean outcome: agreed_*, held_*, at_war_end, or one negated with !")
+    if _method(a.method) != Method.prim and not 2 <= a.samples <= 10**7:
+        fail("analysis.samples", a.samples, "allowed: an integer in [2, 1e7]")
+    if _method(a.method) != Method.prim:
+        for path, spec in axes(cfg).items():
+            if not isinstance(spec, (list, dict)):
+                fail(f"design.axes.{path}", spec, "an analysis takes a distribution or a list (a uniform choice)")
+
+
+def point_means(worlds: pd.DataFrame, outcomes: list[str], n_points: int, horizon: int) -> pd.DataFrame:
+    """(n_points, outcomes) the mean of each outcome over each point's worlds.
+
+    A boolean's mean is the share of worlds. `day_<issue>` is NaN in a world that never
+    agreed on the issue: it counts as censored at `horizon` (the day after the last
+    simulated one), so "later" and "never" both push the mean up. Any other NaN (such as
+    `terms_<issue>` where nothing was agreed) is left out of the point's mean; a point with
+    no value at all gets the mean over the other points, which adds no variance, and a
+    warning says how many points that was.
+    """
+    missing = sorted(set(outcomes) - set(worlds.columns))
+    if missing:
+        raise KeyError(f"outcomes not in the worlds table: {', '.join(missing)}")
+    frame = worlds[["point", *outcomes]].astype({o: float for o in outcomes})
+    for o in outcomes:
+        if o.startswith("day_"):
+            frame[o] = frame[o].fillna(float(horizon))
+    means = frame.groupby("point")[outcomes].mean().reindex(range(n_points))
+    absent = sorted(set(range(n_points)) - set(frame["point"]))
+    if absent:
+        raise ValueError(f"{len(absent)} of {n_points} points have no worlds (a chunk?): an analysis needs all of them")
+    for o in outcomes:
+        empty = means[o].isna()
+        if empty.all():
+            raise ValueError(f"{o} has no value at any point: nothing to analyse")
+        if empty.any():
+            warnings.warn(f"{o}: {int(empty.sum())} of {n_points} points have no value (nothing agreed?); "
+                          "they get the mean of the others", stacklevel=2)
+            means.loc[empty, o] = means[o].mean()
+    return means
+
+
+def analyze(cfg, points: pd.DataFrame, worlds: pd.DataFrame) -> pd.DataFrame:
+    """Sensitivity indices of every `analysis.outcomes` column to every design axis.
+
+    `points` are the design's points (`points(cfg)`, row i = point i) and `worlds` their
+    worlds table; see `point_means` for how worlds become one number per point. Returns
+    the rows of sensitivity.csv: `outcome, parameter, S1, S1_conf, ST, ST_conf` (Sobol') or
+    `outcome, parameter, mu_star, mu_star_conf, sigma` (Morris), parameters in axis order.
+    """
+    from SALib.analyze import morris, sobol
+
+    cfg = to_config(cfg)
+    method, a = _method(cfg.analysis.method), cfg.analysis
+    names = list(points.columns)
+    raw = _salib_sample(method, len(names), a.samples, cfg.seed)
+    expected = _sample_points(cfg)
+    if len(raw) != len(points) or list(expected.columns) != names or not expected.equals(points.reset_index(drop=True)):
+        raise ValueError(f"the {len(points)} points are not the {method.name} sample of analysis.samples={a.samples} "
+                         f"over these {len(names)} axes with seed {cfg.seed} ({len(raw)} points)")
+    means = point_means(worlds, list(a.outcomes), len(points), cfg.scenario.days)
+    problem, seed = _problem(len(names), names), cfg.seed % (2**32 - 1) + 1  # SALib ignores a seed of 0
+    rows = []
+    for outcome in a.outcomes:
+        y = means[outcome].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a constant outcome: 0/0, reported as NaN
+            if method == Method.sobol:
+                r = sobol.analyze(problem, y, calc_second_order=True, seed=seed)
+                cols = {c: r[c] for c in ("S1", "S1_conf", "ST", "ST_conf")}
+            else:
+                r = morris.analyze(problem, raw, y, num_levels=LEVELS, seed=seed)
+                cols = {c: np.asarray(r[c], dtype=float) for c in ("mu_star", "mu_star_conf", "sigma")}
+        rows.append(pd.DataFrame({"outcome": outcome, "parameter": names, **cols}))
+    return pd.concat(rows, ignore_index=True)[SOBOL_COLUMNS if method == Method.sobol else MORRIS_COLUMNS]
+
+
+def ranked(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The parameters of one outcome, the strongest driver first (by ST, or mu_star)."""
+    by = "ST" if "ST" in table else "mu_star"
+    return table[table["outcome"] == outcome].sort_values(by, ascending=False, na_position="last")

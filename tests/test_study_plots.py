@@ -1,0 +1,82 @@
+"""The plots of a study's question (sim/study_plots.py) draw what they claim to.
+
+- a mean's interval is Student's t interval, a share's the Wilson interval;
+- a categorical axis is drawn as points without lines, a numeric one at its true values,
+  log-scaled when log-uniform, binned when it has many values; the text says what was pooled;
+- the issues of a package appear once, labelled as the package.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import make_cfg
+from sim import study_plots
+from sim.config import to_config
+from sim.outcome import wilson_interval
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figure a plot function made, instead of a file."""
+    figures = []
+    monkeypatch.setattr(study_plots, "_save", lambda fig, path, tight=True: figures.append(fig) or path)
+    return figures
+
+
+def _worlds(n_points=5, reps=40, seed=3):
+    rng = np.random.default_rng(seed)
+    rule = np.repeat(np.tile(["split", "nash"], n_points), reps)
+    resupply = np.repeat(np.repeat([1.0, 2.0, 3.0, 4.0, 6.0][:n_points], 2), reps)
+    return pd.DataFrame({
+        "point": np.repeat(np.arange(2 * n_points), reps), "replication": np.tile(np.arange(reps), 2 * n_points),
+        "mediator.rule": rule, "scenario.parties.russia.pause_resupply": resupply,
+        "war.noise": 0.01 * 10 ** (2 * rng.random(len(rule))),  # two decades
+        "at_war_end": rng.random(len(rule)) < 0.1 * resupply,
+        "fighting_days": 50 + 5 * resupply + rng.normal(0, 3, len(rule)),
+    })
+
+
+def test_intervals_are_t_for_means_and_wilson_for_shares():
+    mean, low, high, n = study_plots._summary(pd.Series([1.0, 2.0, 3.0, 4.0, np.nan]))
+    half = 3.182446305284263 * np.std([1, 2, 3, 4], ddof=1) / 2  # t(0.975, 3) s / sqrt(4)
+    assert (mean, n) == (2.5, 4) and low == pytest.approx(2.5 - half) and high == pytest.approx(2.5 + half)
+    share, low, high, n = study_plots._summary(pd.Series([True, False, False, True, True]))
+    assert (share, n) == (0.6, 5) and (low, high) == pytest.approx(tuple(float(v) for v in wilson_interval(3, 5)))
+
+
+def test_a_categorical_axis_is_points_a_numeric_axis_its_true_values(drawn, tmp_path):
+    worlds = _worlds()
+    labels = {"at_war_end": "still fighting", "fighting_days": "days of fighting"}
+    axes = ["mediator.rule", "scenario.parties.russia.pause_resupply"]
+    study_plots.metric_against(worlds, labels, "mediator.rule", tmp_path / "a.png", axes=axes)
+    line = drawn[-1].axes[0].lines[0]
+    assert line.get_linestyle() == "None" and list(line.get_xdata()) == [0, 1]
+    assert [t.get_text() for t in drawn[-1].axes[0].get_xticklabels()] == ["split", "nash"]
+    study_plots.metric_against(worlds, labels, "scenario.parties.russia.pause_resupply", tmp_path / "b.png", axes=axes)
+    ax = drawn[-1].axes[1]
+    assert list(ax.lines[0].get_xdata()) == [1.0, 2.0, 3.0, 4.0, 6.0] and ax.get_xscale() == "linear"
+    means = worlds.groupby("scenario.parties.russia.pause_resupply")["fighting_days"].mean()
+    np.testing.assert_allclose(np.asarray(ax.lines[0].get_ydata(), dtype=float), means)
+    pooled = drawn[-1].texts[-1].get_text()
+    assert pooled.startswith("Each value pools 80 worlds, over 2 values of mediator.rule")
+
+
+def test_a_log_axis_with_many_values_is_binned_on_a_log_scale(drawn, tmp_path):
+    worlds = _worlds()
+    study_plots.metric_against(worlds, {"at_war_end": "x"}, "war.noise", tmp_path / "c.png",
+                               spec={"dist": "loguniform", "low": 0.01, "high": 1.0})
+    ax = drawn[-1].axes[0]
+    assert ax.get_xscale() == "log" and len(ax.lines[0].get_xdata()) == 10
+    assert "war.noise binned in 10 quantile bins" in drawn[-1].texts[-1].get_text()
+
+
+def test_package_issues_are_drawn_once_as_the_package():
+    cfg = to_config(make_cfg())
+    columns = study_plots.metrics(cfg, pd.DataFrame(columns=[
+        f"{m}_{i}" for i in cfg.scenario.issues for m in ("agreed", "day")] + ["at_war_end", "fighting_days"]))
+    assert "agreed_neutrality" in columns and "agreed_withdrawal" not in columns and "day_demilitarization" not in columns
+    assert columns["agreed_neutrality"] == "package (neutrality + withdrawal + demilitarization) agreed (share of worlds)"
+    assert columns["agreed_ceasefire"] == "ceasefire agreed (share of worlds)"
