@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.utility import across
+
 
 def conceded(terms, opening, ideal, their_terms):
     """(..., K) how far the terms go past the opening toward the other side's terms."""
@@ -21,4 +23,4 @@ def conceded(terms, opening, ideal, their_terms):
 def penalty(terms, opening, ideal, their_terms, salience, gamma, loss_share):
     """(...,) gamma (1 + L) sum_k w_k c_k: the utility a leader loses at home for the terms."""
     weight = (np.asarray(gamma) * (1.0 + np.asarray(loss_share)))[..., None]
-    return (weight * salience * conceded(terms, opening, ideal, their_terms)).sum(axis=-1)
+    return across(weight * salience * conceded(terms, opening, ideal, their_terms))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import IssueConfig
+from sim.utility import across
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,9 @@ class Issues:
 def fighting_intensity(in_force: np.ndarray, terms: np.ndarray, stops_fighting: np.ndarray) -> np.ndarray:
     """(W,) share of full fighting left: an agreed ceasefire with term a leaves 1 - a."""
     pause = np.where(in_force & stops_fighting, terms, 0.0)
-    return 1.0 - pause.max(axis=-1)
+    return 1.0 - across(pause, np.maximum)
 
 
 def cost_factor(in_force: np.ndarray, cost_relief: np.ndarray) -> np.ndarray:
     """(W,) share of the daily war cost still paid, after the relief of items in force."""
-    return np.clip(1.0 - (in_force * cost_relief).sum(axis=-1), 0.0, 1.0)
+    return np.clip(1.0 - across(in_force * cost_relief), 0.0, 1.0)

@@ -16,6 +16,7 @@ from sim.issue import Issues, cost_factor, fighting_intensity
 from sim.mediator import Mediator
 from sim.party import Party
 from sim.round import RoundLog
+from sim.utility import across
 from sim.worlds import Worlds
 
 
@@ -151,7 +152,7 @@ class NegotiationModel(mesa.Model):
     def position_gap(self) -> np.ndarray:
         """(W,) widest gap between the two sides' leads' last positions on open issues."""
         gap = np.abs(self.leads[0].position - self.leads[1].position)
-        return np.where(self.in_force, 0.0, gap).max(axis=-1)
+        return across(np.where(self.in_force, 0.0, gap), np.maximum)
 
     def pause_shift_against(self) -> dict[Party, np.ndarray]:
         """Per party, the expected fall of its side's chance during a ceasefire it prices in."""

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from sim import audience, red_lines, tactic
-from sim.utility import issue_utility, point_of_utility, power, utility, war_value
+from sim.utility import across, issue_utility, point_of_utility, power, utility, war_value
 from sim.worlds import PartyParams
 
 
@@ -119,7 +119,7 @@ class Party(mesa.Agent):
         its aspiration, past the target if the aspiration is lower; never past a red line."""
         p = self.p
         base = np.where(open_, p.ideal, terms)
-        settled_loss = (p.salience * power(np.abs(base - p.ideal), p.rho[:, None])).sum(axis=-1)
+        settled_loss = across(p.salience * power(np.abs(base - p.ideal), p.rho[:, None]))
         target = np.where(first[:, None], p.opening, target)  # no proposal yet: the line is moot
         moved = point_of_utility(base, target, p.salience, p.rho, self.aspiration, open_, settled_loss, beyond=True)
         if self._conceding_costs():
@@ -142,7 +142,7 @@ class Party(mesa.Agent):
         # closed form: U - cost = U(base) - cost(base) - t (sum w |step| + g sum w max(0, step . dir))
         gamma = np.where(self.model.worlds.mechanisms.audience_costs, p.audience_cost, 0.0) * (1.0 + self.model.loss_share(self.side))
         toward = np.maximum(step * np.sign(self.their_terms() - p.ideal), 0.0)
-        slope = (p.salience * np.abs(step)).sum(axis=-1) + gamma * (p.salience * toward).sum(axis=-1)
+        slope = across(p.salience * np.abs(step)) + gamma * across(p.salience * toward)
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.clip((short_at(np.zeros(len(base))) - self.aspiration) / slope, 0.0, 1.0)
         closed = (p.rho == 1.0) & np.where(open_, p.opening == p.ideal, True).all(axis=-1)
@@ -227,12 +227,12 @@ class Party(mesa.Agent):
             ends_war = m.worlds.issues.stops_fighting | package | last_open  # what would end or pause the war
             need = np.where(ends_war & (share < 1.0)[:, None], held_need[..., None], need)
         single = margin >= need
-        pkg_margin = np.where(on_table & package, margin, 0.0).sum(axis=-1)
-        pkg_need = np.where(package, need, -np.inf).max(axis=-1)
+        pkg_margin = across(np.where(on_table & package, margin, 0.0))
+        pkg_need = across(np.where(package, need, -np.inf), np.maximum)
         whole = pkg_margin >= pkg_need
         lines = m.worlds.mechanisms.red_lines
         if lines.any():
             inside = red_lines.within(proposal, p.ideal, p.red_lines) | ~lines[:, None]
             single &= inside
-            whole &= (inside | ~(on_table & package)).all(axis=-1)
+            whole &= across(inside | ~(on_table & package), np.logical_and)
         return np.where(package, whole[..., None], single)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.utility import across
+
 
 def coverage(level: np.ndarray, issue_salience: np.ndarray, max_salience: np.ndarray) -> np.ndarray:
     """(W, K) bool: the issues the format of each world can settle."""
@@ -31,7 +33,7 @@ def agree(accept, concerned, on_table, open_, package, packages_allowed) -> np.n
     all_yes = on_table & (accept | ~concerned).all(axis=0)
     single = all_yes & ~package
     pkg_open = open_ & package
-    whole = packages_allowed & pkg_open.any(axis=-1) & (all_yes | ~pkg_open).all(axis=-1)
+    whole = packages_allowed & across(pkg_open, np.logical_or) & across(all_yes | ~pkg_open, np.logical_and)
     return single | (whole[:, None] & pkg_open)
 
 
