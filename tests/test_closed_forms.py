@@ -16,11 +16,11 @@ from hydra import compose, initialize_config_dir
 from sim.config import TacticConfig, register
 from sim.proposal import Table, kalai, nash
 from sim.ensemble import simulate
+from rubinstein_oracle import alternating_offers
 from sim.tactic import (
     Faratin,
     Rubinstein,
     TacticState,
-    alternating_offers,
     aspiration_from_alpha,
     faratin_alpha,
     rubinstein_share,
@@ -285,9 +285,11 @@ def test_rubinstein_share(d1, d2):
 
 @pytest.mark.parametrize("d1,d2", DISCOUNTS)
 def test_alternating_offers_accepted_at_once(d1, d2):
+    # the game played out (tests/rubinstein_oracle.py) ends at once, at the model's share
     share, accepted_in = alternating_offers(d1, d2)
     assert accepted_in == 1
     assert share == pytest.approx((1.0 - d2) / (1.0 - d1 * d2), rel=1e-12)
+    assert share == pytest.approx(rubinstein_share(d1, d2), rel=1e-12)
 
 
 @pytest.mark.parametrize("d1,d2", DISCOUNTS)
