@@ -45,6 +45,9 @@ def test_vector_puts_values_in_issue_order_and_zero_where_missing():
     got = issues.vector({"withdrawal": 1.0}, default=default)
     np.testing.assert_array_equal(got, [0.2, 0.3, 0.4, 1.0])
     np.testing.assert_array_equal(default, [0.2, 0.3, 0.4, 0.6])  # the default is not written into
+    # an integer default still gives a vector of reals: the values are not truncated
+    np.testing.assert_array_equal(issues.vector({"neutrality": 0.25}, default=1), [1.0, 0.25, 1.0, 1.0])
+    np.testing.assert_array_equal(issues.vector({"neutrality": 0.25}, default=np.zeros(4, int)), [0, 0.25, 0, 0])
 
 
 # --------------------------------------------------------------------- fighting_intensity

@@ -8,6 +8,10 @@ import pytest
 
 from sim.utility import issue_utility, point_of_utility, utility, war_value
 
+# the rules guard their divisions (a zero step, an item nobody trades, an empty range):
+# no floating-point warning may escape them
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 X = np.array([1.0, 0.0, 0.3])  # an ideal
 W = np.array([0.5, 0.3, 0.2])  # its saliences
 RHOS = [0.5, 1.0, 2.0]
@@ -154,3 +158,11 @@ def test_nothing_to_move_keeps_the_ideal(beyond):
     for level in (1.0, 0.5):
         got = point_of_utility(np.tile(X, (2, 1)), y, W, 2.0, np.full(2, level), open_, beyond=beyond)
         np.testing.assert_array_equal(got, np.tile(X, (2, 1)))
+
+
+def test_a_move_that_costs_nothing_leaves_the_ideal():
+    # the target differs only on an issue of zero salience: no point of the line has a
+    # utility below 1, so the level cannot be reached and t = 0 (the ideal), not the target
+    x, y, w = np.array([[1.0, 0.5]]), np.array([[1.0, 0.0]]), np.array([1.0, 0.0])
+    for beyond in (False, True):
+        np.testing.assert_array_equal(point_of_utility(x, y, w, 1.0, np.array([0.6]), beyond=beyond), x)
