@@ -30,6 +30,13 @@ def test_issues_from_config_keeps_order_and_every_flag():
     assert issues.stops_fighting.dtype == bool and issues.package.dtype == bool
 
 
+def test_rates_are_reals_whatever_number_type_the_config_gives():
+    # a config built in Python may hold integers (0, 1); the rates are still arrays of reals
+    issues = Issues.from_config({"a": IssueConfig(cost_relief=1, breakdown=0), "b": IssueConfig(cost_relief=0, breakdown=1)})
+    assert issues.cost_relief.dtype == float and issues.breakdown.dtype == float
+    np.testing.assert_array_equal(issues.cost_relief, [1.0, 0.0])
+
+
 def test_an_all_issue_by_issue_config_has_no_package():
     issues = Issues.from_config({k: IssueConfig() for k in ("a", "b")})
     np.testing.assert_array_equal(issues.package, [False, False])

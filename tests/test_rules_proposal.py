@@ -130,12 +130,15 @@ def test_terms_follow_the_concerned_party_alone_on_an_issue_the_other_ignores(ru
 
 @pytest.mark.parametrize("rule", ["nash", "kalai"])
 def test_in_a_package_an_item_only_one_side_cares_about_goes_to_that_side(rule):
-    # three package items: B ignores item 1, A ignores item 2
-    ideal = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
-    salience = np.array([[0.5, 0.5, 0.0], [0.5, 0.0, 0.5]])
-    t = make_table(np.zeros((2, 1, 3)), salience, ideal, [[0.2], [0.2]], together=np.ones((1, 3), bool))
+    # three package items: both care about item 0, only A about item 1, only B about item 2
+    ideal = np.array([[1.0, 0.3, 0.6], [0.0, 0.8, 0.1]])
+    salience = np.array([[0.5, 0.5, 0.0], [0.6, 0.0, 0.4]])
+    # per world (A, B) war values; at 0 a party's reservation point is the other side's
+    # ideal, where its gain is exactly 0
+    values = np.array([[0.2, 0.0, 0.3, 0.0, 0.5], [0.2, 0.3, 0.0, 0.0, 0.1]])
+    t = make_table(np.zeros((2, 5, 3)), salience, ideal, values, together=np.ones((5, 3), bool))
     got = RULES[rule](t)
-    np.testing.assert_allclose(got[0, 1:], [1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(got[:, 1:], np.tile([0.3, 0.1], (5, 1)), atol=1e-12)
 
 
 # ------------------------------------------------------------------ an empty bargaining range
@@ -264,6 +267,15 @@ def test_a_package_of_one_party_or_of_no_item_is_solved_issue_by_issue():
         np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), rtol=1e-12)
 
 
+@pytest.mark.parametrize("values", [[0.2, 0.3], [0.9, 0.8]], ids=["range", "no-range"])
+def test_a_package_of_one_issue_is_that_issue_solved_alone(values):
+    t = make_table(np.zeros((2, 1, 1)), np.ones((2, 1)), np.array([[1.0], [0.0]]), [[values[0]], [values[1]]],
+                   together=np.ones((1, 1), bool))
+    alone = make_table(np.zeros((2, 1, 1)), np.ones((2, 1)), np.array([[1.0], [0.0]]), [[values[0]], [values[1]]])
+    for rule in ("nash", "kalai"):
+        np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), atol=1e-9)
+
+
 def test_three_parties_in_a_package_are_solved_issue_by_issue():
     ideal = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     salience = np.array([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]])
@@ -373,3 +385,15 @@ def test_random_packages_are_individually_rational_or_fall_back(seed):
         s = (got - t.ideal[0]) / (t.ideal[1] - t.ideal[0])
         ga, gb = g_a - s @ al, g_b + s @ be
         assert np.all(ga[feasible] >= -1e-9) and np.all(gb[feasible] >= -1e-9), rule
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+def test_a_package_of_separate_interests_gives_each_side_its_own_items(rule):
+    # A cares only about item 1, B about items 0 and 2: nothing to trade, each gets its ideal.
+    # A's war value (0.5) is below its utility at B's ideal (0.6): its reservation point is
+    # B's ideal, where its gain is exactly 0.
+    ideal = np.array([[0.2, 1.0, 0.6], [0.6, 0.6, 1.0]])
+    salience = np.array([[0.0, 1.0, 0.0], [0.8, 0.0, 0.2]])
+    t = make_table(np.zeros((2, 3, 3)), salience, ideal, [[0.5, 0.3, 0.0], [0.8, 0.5, 0.95]],
+                   together=np.ones((3, 3), bool))
+    np.testing.assert_allclose(RULES[rule](t), np.tile([0.6, 1.0, 1.0], (3, 1)), atol=1e-12)
