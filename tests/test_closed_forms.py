@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from conftest import make_cfg
-from oracles import alternating_offers, tactic_params
+from oracles import tactic_params
 from sim.ensemble import simulate
+from rubinstein_oracle import alternating_offers
 from sim.proposal import Table, kalai, nash
 from sim.tactic import TACTICS, Faratin, Rubinstein, TacticState, aspiration_from_alpha, faratin_alpha, rubinstein_share
 from sim.utility import utility, war_value
@@ -267,9 +268,11 @@ def test_rubinstein_share(d1, d2):
 
 @pytest.mark.parametrize("d1,d2", DISCOUNTS)
 def test_alternating_offers_accepted_at_once(d1, d2):
+    # the game played out (tests/rubinstein_oracle.py) ends at once, at the model's share
     share, accepted_in = alternating_offers(d1, d2)
     assert accepted_in == 1
     assert share == pytest.approx((1.0 - d2) / (1.0 - d1 * d2), rel=1e-12)
+    assert share == pytest.approx(rubinstein_share(d1, d2), rel=1e-12)
 
 
 @pytest.mark.parametrize("d1,d2", DISCOUNTS)

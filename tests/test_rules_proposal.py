@@ -1,0 +1,399 @@
+"""sim/proposal.py held to its definitions, rule by rule: `split` and `compromise` against
+their formulas; `nash` and `kalai` when a party does not care about an issue, when the
+bargaining range is empty, and over packages mixed with items agreed alone; the
+mediator's bias. (The one-issue closed forms are in test_closed_forms.py, the package
+optimum against a grid and linear programs in test_packages.py.)"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from omegaconf import open_dict
+from scipy.optimize import linprog
+
+from conftest import make_cfg
+from sim import simulate
+from sim.config import IssueConfig
+from sim.proposal import RULES, Table, _golden_max, compromise, kalai, split, tilt
+from sim.utility import point_of_utility
+
+# the rules guard their divisions (a zero step, an item nobody trades, an empty range):
+# no floating-point warning may escape them
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+def make_table(positions, salience, ideal, values, rho=None, capability=None, together=None, concerned=None):
+    """A Table whose reservation points are where each party's utility falls to `values`
+    (n, R) on the line toward the other side's ideal, as the model computes them."""
+    positions, salience, ideal = (np.asarray(a, dtype=float) for a in (positions, salience, ideal))
+    n, R, K = positions.shape
+    rho = np.ones(n) if rho is None else np.asarray(rho, dtype=float)
+    values = np.asarray(values, dtype=float)
+    opposite = [ideal[-1 if i == 0 else 0] for i in range(n)]  # the first party faces the last, the rest the first
+    reservation = np.stack([
+        point_of_utility(np.tile(ideal[i], (R, 1)), np.tile(opposite[i], (R, 1)), salience[i], rho[i], values[i])
+        for i in range(n)
+    ])
+    return Table(
+        positions=positions, concerned=salience > 0 if concerned is None else np.asarray(concerned),
+        salience=salience, capability=np.ones((n, R)) if capability is None else np.asarray(capability, dtype=float),
+        ideal=ideal, rho=rho, reservation=reservation, together=together,
+    )
+
+
+# --------------------------------------------------------------------------------- split
+
+
+def test_split_is_the_midpoint_of_the_concerned_positions():
+    positions = np.array([
+        [[0.9, 0.2, 0.6], [0.5, 0.5, 0.5]],
+        [[0.1, 0.4, 0.0], [0.3, 0.9, 0.7]],
+        [[0.0, 1.0, 0.3], [1.0, 0.0, 0.2]],  # the third party is concerned by the last issue only
+    ])
+    concerned = np.array([[True, True, True], [True, True, True], [False, False, True]])
+    t = Table(positions, concerned, concerned * 1.0, np.ones((3, 2)), np.zeros((3, 3)), np.ones(3), positions)
+    got = split(t)
+    np.testing.assert_allclose(got, [[0.5, 0.3, 0.3], [0.4, 0.7, 0.45]], rtol=1e-14)
+
+
+# ---------------------------------------------------------------------------- compromise
+
+
+def test_compromise_is_the_capability_times_salience_weighted_mean():
+    rng = np.random.default_rng(11)
+    n, R, K = 3, 5, 4
+    positions = rng.random((n, R, K))
+    salience = rng.dirichlet(np.ones(K), size=n)
+    salience[2, 1] = 0.0  # not concerned: its position on issue 1 must not count
+    capability = rng.uniform(0.2, 3.0, size=(n, R))
+    t = Table(positions, salience > 0, salience, capability, np.zeros((n, K)), np.ones(n), positions)
+    got = compromise(t)
+    for r, k in itertools.product(range(R), range(K)):
+        w = [capability[i, r] * salience[i, k] for i in range(n)]
+        assert got[r, k] == pytest.approx(sum(wi * positions[i, r, k] for i, wi in enumerate(w)) / sum(w), rel=1e-12)
+
+
+def test_compromise_ignores_a_party_that_is_not_concerned_whatever_its_salience():
+    positions = np.array([[[0.8]], [[0.2]]])
+    t = Table(positions, np.array([[True], [False]]), np.array([[0.5], [0.5]]), np.ones((2, 1)), np.zeros((2, 1)),
+              np.ones(2), positions)
+    np.testing.assert_allclose(compromise(t), [[0.8]])
+
+
+def test_compromise_without_any_weight_falls_back_to_split():
+    positions = np.array([[[0.9, 0.6]], [[0.1, 0.0]]])
+    salience = np.array([[0.5, 0.5], [0.5, 0.5]])
+    capability = np.array([[0.0], [0.0]])  # no clout anywhere
+    t = Table(positions, salience > 0, salience, capability, np.zeros((2, 2)), np.ones(2), positions)
+    np.testing.assert_allclose(compromise(t), [[0.5, 0.3]], rtol=1e-14)
+    # one world without weight, one with: each gets its own rule
+    capability = np.array([[0.0, 3.0], [0.0, 1.0]])
+    positions = np.concatenate([positions, positions], axis=1)
+    t = Table(positions, salience > 0, salience, capability, np.zeros((2, 2)), np.ones(2), positions)
+    np.testing.assert_allclose(compromise(t), [[0.5, 0.3], [0.7, 0.45]], rtol=1e-14)
+
+
+# ---------------------------------------------------------------------- golden section
+
+
+def test_golden_section_finds_the_maximum_of_a_concave_function_per_world():
+    peak = np.array([0.3, -0.5, 2.0, 0.7, 0.42])
+    lo, hi = np.array([0.0, 0.0, 0.0, 0.7, 0.1]), np.array([1.0, 1.0, 1.0, 0.7, 0.9])
+    got = _golden_max(lambda a: -((a - peak) ** 2), lo, hi)
+    np.testing.assert_allclose(got, np.clip(peak, lo, hi), atol=1e-10)
+    # a maximum at an end of the interval, with a kink
+    got = _golden_max(lambda a: -np.abs(a - 0.25), np.zeros(2), np.array([1.0, 0.2]))
+    np.testing.assert_allclose(got, [0.25, 0.2], atol=1e-10)
+    assert lo[0] == 0.0 and hi[0] == 1.0  # the bounds are not written into
+
+
+# --------------------------------------------------- a party that does not care about an issue
+
+# Two parties, two issues; B (the second) gives issue 1 no salience. A's ideal is (1, 0.3),
+# B's (0, 0): inside the scale, so that no clipping to [0, 1] can stand in for the rule.
+IDEAL = np.array([[1.0, 0.3], [0.0, 0.0]])
+SAL_ONE_SIDED = np.array([[0.5, 0.5], [1.0, 0.0]])
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+@pytest.mark.parametrize("together", [None, [[False, False]], [[True, True]]], ids=["alone", "none-in-package", "package"])
+def test_terms_follow_the_concerned_party_alone_on_an_issue_the_other_ignores(rule, together):
+    positions = np.array([[[0.8, 0.7]], [[0.1, 0.2]]])
+    t = make_table(positions, SAL_ONE_SIDED, IDEAL, [[0.3], [0.3]], together=None if together is None else np.array(together))
+    got = RULES[rule](t)
+    if rule in ("split", "compromise"):
+        assert got[0, 1] == pytest.approx(0.7)  # A's stated position: B's says nothing here
+    else:
+        assert got[0, 1] == pytest.approx(0.3, abs=1e-9)  # A's ideal: only A gains from it
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+def test_in_a_package_an_item_only_one_side_cares_about_goes_to_that_side(rule):
+    # three package items: both care about item 0, only A about item 1, only B about item 2
+    ideal = np.array([[1.0, 0.3, 0.6], [0.0, 0.8, 0.1]])
+    salience = np.array([[0.5, 0.5, 0.0], [0.6, 0.0, 0.4]])
+    # per world (A, B) war values; at 0 a party's reservation point is the other side's
+    # ideal, where its gain is exactly 0
+    values = np.array([[0.2, 0.0, 0.3, 0.0, 0.5], [0.2, 0.3, 0.0, 0.0, 0.1]])
+    t = make_table(np.zeros((2, 5, 3)), salience, ideal, values, together=np.ones((5, 3), bool))
+    got = RULES[rule](t)
+    np.testing.assert_allclose(got[:, 1:], np.tile([0.3, 0.1], (5, 1)), atol=1e-12)
+
+
+# ------------------------------------------------------------------ an empty bargaining range
+
+
+def empty_range_table(rho_b: float, together=None):
+    """A's ideal 1, B's 0, one issue: war values 0.9 and 0.8 leave no terms both prefer to war.
+
+    A's reservation point r_A = 0.9 (U_A = a), B's r_B = 0.2 ** (1 / rho_b) (U_B = 1 - a ** rho_b).
+    """
+    return make_table(np.array([[[0.95]], [[0.05]]]), np.ones((2, 1)), np.array([[1.0], [0.0]]),
+                      [[0.9], [0.8]], rho=[1.0, rho_b], together=together)
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+@pytest.mark.parametrize("rho_b", [1.0, 2.0])
+def test_an_empty_range_gives_the_midpoint_between_the_reservation_points(rule, rho_b):
+    t = empty_range_table(rho_b)
+    r_a, r_b = 0.9, 0.2 ** (1 / rho_b)
+    assert r_b < r_a  # each side's worst acceptable terms lie beyond the other's: no range
+    np.testing.assert_allclose(RULES[rule](t), [[(r_a + r_b) / 2]], rtol=1e-12)
+    # the same in a package: no package leaves both sides at or above their war values
+    np.testing.assert_allclose(RULES[rule](empty_range_table(rho_b, np.ones((1, 1), bool))), [[(r_a + r_b) / 2]],
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["split", "compromise"])
+def test_an_empty_range_does_not_change_the_rules_of_positions(rule):
+    got = RULES[rule](empty_range_table(1.0))
+    np.testing.assert_allclose(got, [[0.5]], rtol=1e-12)  # positions 0.95 and 0.05, equal weights
+
+
+def test_the_range_is_clipped_to_the_scale():
+    # generous war values: A's range reaches below 0, B's above 1; both rules then agree on
+    # the one-issue linear solution, the midpoint of the range clipped to [0, 1]
+    t = make_table(np.zeros((2, 1, 1)), np.ones((2, 1)), np.array([[1.0], [0.0]]), [[0.0], [0.0]])
+    for rule in ("nash", "kalai"):
+        np.testing.assert_allclose(RULES[rule](t), [[0.5]], atol=1e-9)
+
+
+# ------------------------------------------------------------------------------ packages
+
+
+def package_gains(t: Table, terms, r, items):
+    """Each party's utility gain over its reservation points, summed over `items`."""
+    floor = 1.0 - np.abs(t.reservation[:, r] - t.ideal)
+    return np.array([(t.salience[i, items] * (1.0 - np.abs(terms[..., items] - t.ideal[i, items]) - floor[i, items])).sum(-1)
+                     for i in range(2)])
+
+
+MIXED_IDEAL = np.array([[1.0, 0.0, 1.0, 0.6], [0.0, 1.0, 0.0, 0.6]])  # the last item: a shared ideal
+
+
+def mixed_table(seed, together):
+    rng = np.random.default_rng(seed)
+    R = 4
+    salience = rng.dirichlet(np.ones(4), size=2)
+    values = rng.uniform(0.0, 0.35, size=(2, R))
+    return make_table(rng.random((2, R, 4)), salience, MIXED_IDEAL, values, together=together)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_package_items_are_solved_together_and_the_others_alone(seed):
+    together = np.tile([True, True, False, True], (4, 1))  # item 2 is agreed alone
+    t = mixed_table(seed, together)
+    alone = mixed_table(seed, None)
+    pkg = [0, 1, 3]
+    grid = np.array(list(itertools.product(np.linspace(0, 1, 101), repeat=2)))
+    for rule in ("nash", "kalai"):
+        got, by_issue = RULES[rule](t), RULES[rule](alone)
+        # the item outside the package gets its own issue's solution
+        np.testing.assert_allclose(got[:, 2], by_issue[:, 2], rtol=1e-12)
+        # the item both sides want at the same point gets that point
+        np.testing.assert_allclose(got[:, 3], 0.6, atol=1e-12)
+        for r in range(4):
+            mine = package_gains(t, got[r], r, pkg)
+            assert np.all(mine >= -1e-12)  # nobody is asked to lose against war
+            if rule == "nash":  # no point of the package's own items gives a larger product
+                terms = np.tile(got[r], (len(grid), 1))
+                terms[:, :2] = grid
+                g = package_gains(t, terms, r, pkg)
+                best = np.where((g >= 0).all(axis=0), g[0] * g[1], -np.inf).max()
+                assert mine[0] * mine[1] >= best - 1e-12
+
+
+def test_package_kalai_against_linear_programs_with_a_single_item_beside():
+    together = np.tile([True, True, False, False], (4, 1))
+    for seed in range(3):
+        t = mixed_table(seed, together)
+        got = kalai(t)
+        d = np.abs(MIXED_IDEAL[1, :2] - MIXED_IDEAL[0, :2])
+        al, be = t.salience[0, :2] * d, t.salience[1, :2] * d
+        for r in range(4):
+            ga0, gb0 = package_gains(t, MIXED_IDEAL[0], r, [0, 1])
+            best_a = ga0 - linprog(al, A_ub=[-be], b_ub=[gb0], bounds=[(0, 1)] * 2).fun
+            best_b = gb0 - linprog(-be, A_ub=[al], b_ub=[ga0], bounds=[(0, 1)] * 2).fun
+            ga, gb = package_gains(t, got[r], r, [0, 1])
+            assert ga / best_a == pytest.approx(gb / best_b, abs=1e-9)
+            lp = linprog(np.r_[0.0, 0.0, -1.0], A_ub=[np.r_[al / best_a, 1.0], np.r_[-be / best_b, 1.0]],
+                         b_ub=[ga0 / best_a, gb0 / best_b], bounds=[(0, 1)] * 2 + [(None, None)])
+            assert ga / best_a == pytest.approx(-lp.fun, abs=1e-9)
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+def test_an_infeasible_package_falls_back_to_the_items_alone(rule):
+    # war values so high that no package leaves both sides above them
+    ideal = np.array([[1.0, 0.0], [0.0, 1.0]])
+    salience = np.array([[0.6, 0.4], [0.3, 0.7]])
+    values = np.array([[0.8, 0.7], [0.75, 0.9]])
+    positions = np.zeros((2, 2, 2))
+    t = make_table(positions, salience, ideal, values, together=np.ones((2, 2), bool))
+    grid = np.array(list(itertools.product(np.linspace(0, 1, 101), repeat=2)))
+    for r in range(2):
+        assert not (package_gains(t, grid, r, [0, 1]) >= 0).all(axis=0).any()
+    alone = make_table(positions, salience, ideal, values)
+    np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), rtol=1e-12)
+
+
+def test_a_package_of_one_party_or_of_no_item_is_solved_issue_by_issue():
+    # only A is concerned by the package items: no second party to trade with
+    ideal = np.array([[1.0, 0.0], [0.0, 1.0]])
+    salience = np.array([[0.5, 0.5], [1.0, 0.0]])
+    t = make_table(np.zeros((2, 1, 2)), salience, ideal, [[0.3], [0.3]], together=np.array([[False, True]]))
+    alone = make_table(np.zeros((2, 1, 2)), salience, ideal, [[0.3], [0.3]])
+    for rule in ("nash", "kalai"):
+        np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), rtol=1e-12)
+
+
+@pytest.mark.parametrize("values", [[0.2, 0.3], [0.9, 0.8]], ids=["range", "no-range"])
+def test_a_package_of_one_issue_is_that_issue_solved_alone(values):
+    t = make_table(np.zeros((2, 1, 1)), np.ones((2, 1)), np.array([[1.0], [0.0]]), [[values[0]], [values[1]]],
+                   together=np.ones((1, 1), bool))
+    alone = make_table(np.zeros((2, 1, 1)), np.ones((2, 1)), np.array([[1.0], [0.0]]), [[values[0]], [values[1]]])
+    for rule in ("nash", "kalai"):
+        np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), atol=1e-9)
+
+
+def test_three_parties_in_a_package_are_solved_issue_by_issue():
+    ideal = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    salience = np.array([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]])
+    positions = np.zeros((3, 1, 2))
+    values = np.full((3, 1), 0.2)
+    t = make_table(positions, salience, ideal, values, together=np.ones((1, 2), bool))
+    alone = make_table(positions, salience, ideal, values)
+    for rule in ("nash", "kalai"):
+        np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------- bias
+
+
+def test_bias_moves_each_world_toward_one_side_by_its_share():
+    terms = np.array([[0.5, 0.2], [0.4, 0.4]])
+    ours, theirs = np.array([[1.0, 0.0], [0.8, 0.6]]), np.array([[0.0, 1.0], [0.2, 0.0]])
+    np.testing.assert_allclose(tilt(terms, ours, theirs, 0.5), terms + 0.5 * (ours - terms), rtol=1e-14)
+    np.testing.assert_allclose(tilt(terms, ours, theirs, -0.25), terms + 0.25 * (theirs - terms), rtol=1e-14)
+    np.testing.assert_allclose(tilt(terms, ours, theirs, 0.0), terms, rtol=1e-14)
+
+
+# ------------------------------------------------------------------ through the whole model
+
+
+def one_sided_cfg(rule: str, protocol: str):
+    """The symmetric dyad with a second issue, `pact`, that only A cares about."""
+    cfg = make_cfg("scenario=symmetric_dyad", "replications=10", f"mediator.rule={rule}", "record.timeline=false")
+    with open_dict(cfg):
+        cfg.scenario.issues.border.protocol = protocol
+        cfg.scenario.issues.pact = IssueConfig(protocol=protocol)
+        cfg.scenario.parties.a.ideal = {"border": 1.0, "pact": 1.0}
+        cfg.scenario.parties.a.salience = {"border": 0.5, "pact": 0.5}
+        cfg.scenario.parties.b.ideal = {"border": 0.0, "pact": 0.0}
+    return cfg
+
+
+@pytest.mark.parametrize("protocol", ["issue_by_issue", "package"])
+@pytest.mark.parametrize("rule", list(RULES))
+def test_in_a_run_terms_on_an_issue_one_side_ignores_follow_the_other(rule, protocol):
+    rounds = simulate(one_sided_cfg(rule, protocol)).rounds
+    first = rounds[(rounds["round"] == 1) & (rounds["issue"] == "pact")]  # every item is open in round 1
+    a = first[first["party"] == "a"]
+    assert len(a) == 10
+    want = a["position"] if rule in ("split", "compromise") else np.ones(len(a))
+    np.testing.assert_allclose(a["proposal"], want, atol=1e-9)
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+def test_in_a_run_an_empty_range_gives_the_midpoint_of_the_reservation_points(rule):
+    # both sides 0.3 too optimistic and war costs nothing: war values near 0.8 at opposite
+    # poles; B's utility 1 - a^2 puts its reservation point at sqrt(1 - V_B)
+    cfg = make_cfg("scenario=symmetric_dyad", "replications=20", f"mediator.rule={rule}", "record.timeline=false",
+                   "scenario.parties.a.optimism=0.3", "scenario.parties.b.optimism=0.3",
+                   "scenario.parties.a.cost=0", "scenario.parties.b.cost=0", "scenario.parties.b.rho=2")
+    rounds = simulate(cfg).rounds
+    v = rounds.pivot_table(index=["replication", "round"], columns="party", values="war_value", observed=True)
+    proposal = rounds.groupby(["replication", "round"], observed=True)["proposal"].first().loc[v.index]
+    agreed = rounds.groupby(["replication", "round"], observed=True)["agreed"].any().loc[v.index]
+    r_a, r_b = v["a"], np.sqrt(1.0 - v["b"])
+    empty = r_a > r_b
+    assert empty.mean() > 0.5, "the setup should leave the range empty in most rounds"
+    np.testing.assert_allclose(proposal[empty], ((r_a + r_b) / 2)[empty], rtol=1e-9)
+    assert not agreed[empty].any()  # terms below both war values are refused
+
+
+# --------------------------------------------------- packages over many random worlds
+
+
+def random_package(seed: int, R: int = 200):
+    """Two parties, three package items (the third not a pure conflict), random saliences
+    (one draw per seed) and war values per world between 0.3 and 0.95."""
+    rng = np.random.default_rng(seed)
+    ideal = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.2]])
+    salience = rng.dirichlet(np.ones(3), size=2)
+    values = rng.uniform(0.3, 0.95, size=(2, R))
+    t = make_table(np.zeros((2, R, 3)), salience, ideal, values, together=np.ones((R, 3), bool))
+    alone = make_table(np.zeros((2, R, 3)), salience, ideal, values)
+    return t, alone
+
+
+def linear_gains(t: Table):
+    """Per world, G_A = g_a - alpha . s and G_B = g_b + beta . s over s in [0, 1]^K, the share
+    of the way from A's ideal to B's on each item."""
+    d = np.abs(t.ideal[1] - t.ideal[0])
+    floor = 1.0 - np.abs(t.reservation - t.ideal[:, None, :])
+    g_a = (t.salience[0] * (1 - floor[0])).sum(-1)
+    g_b = (t.salience[1] * (1 - d - floor[1])).sum(-1)
+    return g_a, t.salience[0] * d, g_b, t.salience[1] * d
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_packages_are_individually_rational_or_fall_back(seed):
+    t, alone = random_package(seed)
+    g_a, al, g_b, be = linear_gains(t)
+    K = len(al)
+    # the most A can keep while B loses nothing against war (a linear program per world)
+    lps = [linprog(al, A_ub=[-be], b_ub=[g_b[r]], bounds=[(0, 1)] * K) for r in range(len(g_a))]
+    best_a = np.array([g_a[r] - lp.fun if lp.success else -np.inf for r, lp in enumerate(lps)])
+    feasible, infeasible = best_a > 1e-9, best_a < -1e-9
+    assert feasible.sum() > 20 and infeasible.sum() > 20, "both kinds of world should be drawn"
+    for rule in ("nash", "kalai"):
+        got, by_issue = RULES[rule](t), RULES[rule](alone)
+        # where no package leaves both sides at their war values, each item is solved alone
+        np.testing.assert_allclose(got[infeasible], by_issue[infeasible], rtol=1e-12, err_msg=rule)
+        # where one does, nobody is asked to lose against war
+        s = (got - t.ideal[0]) / (t.ideal[1] - t.ideal[0])
+        ga, gb = g_a - s @ al, g_b + s @ be
+        assert np.all(ga[feasible] >= -1e-9) and np.all(gb[feasible] >= -1e-9), rule
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+def test_a_package_of_separate_interests_gives_each_side_its_own_items(rule):
+    # A cares only about item 1, B about items 0 and 2: nothing to trade, each gets its ideal.
+    # A's war value (0.5) is below its utility at B's ideal (0.6): its reservation point is
+    # B's ideal, where its gain is exactly 0.
+    ideal = np.array([[0.2, 1.0, 0.6], [0.6, 0.6, 1.0]])
+    salience = np.array([[0.0, 1.0, 0.0], [0.8, 0.0, 0.2]])
+    t = make_table(np.zeros((2, 3, 3)), salience, ideal, [[0.5, 0.3, 0.0], [0.8, 0.5, 0.95]],
+                   together=np.ones((3, 3), bool))
+    np.testing.assert_allclose(RULES[rule](t), np.tile([0.6, 1.0, 1.0], (3, 1)), atol=1e-12)
