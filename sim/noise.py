@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtri
 
+from sim import streams
+
 
 @dataclass
 class Noise:
@@ -22,10 +24,6 @@ class Noise:
 
     def day(self, d: int):
         return self.attrition[:, d], self.battle[:, d], self.fighting[:, d], self.breakdown[:, d]
-
-
-def replication_stream(seed: int, r: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(int(r),))))
 
 
 def draw(seed: int, replication_ids: np.ndarray, days: int, n_belligerents: int, n_issues: int) -> Noise:
@@ -39,8 +37,7 @@ def draw(seed: int, replication_ids: np.ndarray, days: int, n_belligerents: int,
     unique, back = np.unique(np.asarray(replication_ids), return_inverse=True)
     # single precision halves the memory the block touches; 2**-24 resolution is ample
     block = np.empty((len(unique), days, width), dtype=np.float32)
-    for row, r in enumerate(unique):
-        replication_stream(seed, r).random(dtype=np.float32, out=block[row])
+    streams.fill_uniform(seed, unique, block)  # each row: the PCG64 stream of SeedSequence(seed, (r,))
     if len(unique) < len(back):
         block = block[back]
     b = n_belligerents

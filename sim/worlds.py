@@ -42,6 +42,7 @@ from sim.config import (
     TerritoryConfig,
     WarConfig,
 )
+from sim import streams
 from sim.distributions import ppf
 
 NO_FORMAT = -1  # a party that asks for no format
@@ -365,14 +366,12 @@ def parameter_uniforms(seed: int, replications: np.ndarray, n: int) -> np.ndarra
     """(W, n) uniforms in [0, 1) from each world's parameter stream, one per drawn key.
 
     The stream is `SeedSequence(seed, spawn_key=(replication, 1))`; its n words
-    (`generate_state`, well mixed by design) become n uniforms with 53-bit resolution.
-    Worlds that share a replication share its draws (common random numbers).
+    (`generate_state`, well mixed by design; sim/streams.py computes them for all worlds at
+    once) become n uniforms with 53-bit resolution. Worlds that share a replication share
+    its draws (common random numbers).
     """
-    unique, back = np.unique(replications, return_inverse=True)
-    words = np.empty((len(unique), n), dtype=np.uint64)
-    for row, r in enumerate(unique):
-        words[row] = np.random.SeedSequence(seed, spawn_key=(int(r), 1)).generate_state(n, np.uint64)
-    return ((words >> np.uint64(11)) * 2.0**-53)[back]
+    words = streams.parameter_words(seed, np.asarray(replications), n)
+    return (words >> np.uint64(11)) * 2.0**-53
 
 
 def resolve(cfg: Config, point: np.ndarray, replication: np.ndarray, points=None) -> Worlds:
