@@ -177,11 +177,13 @@ class Mediator(mesa.Agent):
     def _learn_types(self, party, stock, terms, on_table, shift, deal, answer, held) -> None:
         """Rule out the types that would have answered otherwise on the items put to the party."""
         m = self.model
+        update = held & m.worlds.mechanisms.private_information & (party.beliefs.possible.sum(axis=0) > 1)
+        if not update.any():  # every type already revealed: nothing left to learn
+            return
         asked = on_table & m.concerned()[party.index]
         would = party.answer(terms, on_table, stock.types[party], shift, aspiration=stock.type_aspirations[party],
                              deal=deal, belief=party.beliefs.balance)  # (M, W, K): every type at once
         consistent = ((would == answer) | ~asked).all(axis=-1)  # the true type's answers are the party's own
-        update = held & m.worlds.mechanisms.private_information
         party.beliefs.rule_out(consistent | ~update)
 
     def propose(self, values: dict, open_) -> np.ndarray:
