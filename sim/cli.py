@@ -91,7 +91,21 @@ def run_point(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
     """Simulate one run (a parameter point, or a whole design) and write its folder (sim/study.py)."""
     from sim import study
 
-    return study.run(cfg, out, plots_ok)
+    return study.run(cfg, out, plots_ok, question=study_question())
+
+
+def study_question() -> str:
+    """The "Question:" block of the study being run (experiment=NAME), from its YAML file."""
+    from sim.page import study_question as read
+
+    name = HydraConfig.get().runtime.choices.get("experiment")
+    if not name:
+        return ""
+    for source in HydraConfig.get().runtime.config_sources:
+        folder = Path(source.path.removeprefix("file://")) / "experiment"
+        if (folder / f"{name}.yaml").exists():
+            return read(folder / f"{name}.yaml")
+    return ""
 
 
 @hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.store import write_text
+
 MAX_ROWS = 200  # rows of the summary table shown; the CSV has them all
 SMALL = 0.05  # a total index below this is "hardly matters"
 # plots in the order a reader wants them: the analysis, the study's question, the single run
@@ -173,8 +175,4 @@ def write_report(folder: Path, question: str = "", title: str = "") -> Path:
         parts.append(f"<p class=note>Files in this folder: {links}</p>")
     page = (f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{html.escape(title or folder.name)}</title>"
             f"<link rel=icon href=\"data:,\"><style>{STYLE}</style></head><body>{''.join(parts)}</body></html>")
-    target = folder / "report.html"
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return write_text(page, folder / "report.html")

@@ -1,9 +1,10 @@
 """Aggregate a sweep folder, finished or not: `negsim-report <folder>`.
 
-Writes into the folder `outcomes.parquet` (the rows of every finished point of the
+Writes into a sweep folder `outcomes.parquet` (the rows of every finished point of the
 folder's plan, one column per swept parameter), `summary.csv` (per point and issue) and
 the sweep plots; prints the summary, then the failed, missing and unreadable points.
-Exit code 1 if there are any, 2 if the folder is not a sweep folder.
+Exit code 1 if there are any, 2 if the folder is not a sweep folder. A design folder's
+summary is rebuilt from its tables; every folder gets `report.html` (`--open` opens it).
 
 Two parts: `find_points` and `merge` read a sweep folder; `tally` and `publish` turn any
 outcomes table with parameter columns into the summary and plots.
@@ -180,9 +181,13 @@ def design_axes(folder: Path) -> list[str] | None:
 
 
 def report_design(folder: Path, axes: list[str], quiet: bool = False) -> int:
-    """A design folder: its summary and plots again, from its tables."""
-    summary, days = tally(pd.read_parquet(folder / "outcomes.parquet"), ["point", *axes])
-    publish(folder, summary, days, axes, quiet)
+    """A design folder: its summary again, from its tables (the study plots come with the run)."""
+    summary, _ = tally(pd.read_parquet(folder / "outcomes.parquet"), ["point", *axes])
+    write_csv(summary, folder / "summary.csv")
+    if not quiet:
+        shown = summary.drop(columns=["point"], errors="ignore")
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
+        print(f"\nwritten to {folder}/: summary.csv")
     return 0
 
 
@@ -204,7 +209,9 @@ def report(folder: Path, quiet: bool = False) -> int:
         return report_design(folder, axes, quiet)
     points = find_points(folder)
     if points.swept == ["design.chunk"] and points.ok and not points.missing and not points.failed:
-        return report_design(folder, merge_chunks(points, folder), quiet)
+        code = report_design(folder, merge_chunks(points, folder), quiet)
+        page(folder)
+        return code
     summary, days, params = merge(points, folder / "outcomes.parquet")
     if len(summary):
         publish(folder, summary, days, params, quiet)
@@ -216,6 +223,8 @@ def report(folder: Path, quiet: bool = False) -> int:
         print(f"MISSING point {' '.join(job)} (not run, or killed before it finished)", file=sys.stderr)
     for what in points.unreadable:
         print(f"UNREADABLE {what}", file=sys.stderr)
+    if len(summary):
+        page(folder)
     return 1 if points.failed or points.missing or points.unreadable else 0
 
 
@@ -231,20 +240,40 @@ def sweep_plots(summary: pd.DataFrame, days: pd.DataFrame, swept: list[str], fol
     return made
 
 
+def _aggregates(folder: Path) -> bool:
+    """A sweep or design folder has tables to aggregate; a single run's folder has only its page."""
+    return (folder / "sweep.json").exists() or bool(design_axes(folder)) or any(folder.glob(f"*/{DONE}"))
+
+
 def _first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
 
 
+def page(folder: Path, open_it: bool = False) -> Path:
+    """report.html of the folder (sim/page.py), and with `open_it` in a browser if there is one."""
+    from sim.page import write_report
+
+    path = write_report(folder, title=folder.name)
+    if open_it:
+        import webbrowser
+
+        if not webbrowser.open(path.resolve().as_uri()):
+            print(f"negsim-report: no browser to open; the page is {path}", file=sys.stderr)
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="negsim-report", description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="a sweep folder (results/sweeps/...)")
+    parser.add_argument("folder", type=Path, help="a run, design or sweep folder (results/...)")
+    parser.add_argument("--open", action="store_true", help="open the folder's report.html in a browser")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         print(f"negsim-report: error: {args.folder} is not a folder", file=sys.stderr)
         sys.exit(2)
     try:
-        code = report(args.folder)
+        code = report(args.folder) if _aggregates(args.folder) else 0
+        print(f"report: {page(args.folder, args.open)}")  # again, to open it
     except PlanError as err:
         print(f"negsim-report: error: {err}", file=sys.stderr)
         code = 2

@@ -21,12 +21,13 @@ from sim.ensemble import simulate
 from sim.store import write_parquet, write_text, write_versions
 
 
-def run(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
-    """Simulate the config's worlds and write them into `out`; ConfigError before any simulation."""
+def run(cfg: DictConfig, out: Path, plots_ok: bool = True, question: str = "") -> dict:
+    """Simulate the config's worlds and write them into `out`, with `report.html` (the study's
+    `question` on it); ConfigError before any simulation."""
     config = validate(to_config(cfg))
     out.mkdir(parents=True, exist_ok=True)
     if config.calibrate.parameters:
-        return calibration(cfg, config, out)
+        return page(calibration(cfg, config, out), out, question, plots_ok)
     started = time.perf_counter()
     result = simulate(config, progress=True)
     elapsed = time.perf_counter() - started
@@ -39,14 +40,26 @@ def run(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
     for name, recorded in (("timeline", config.record.timeline), ("rounds", config.record.rounds)):
         if recorded:
             files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
+    plots = config.plots and plots_ok
     if design.is_design(config):
-        files += summarise_design(result.outcomes, list(design.axes(config)), out, plots=config.plots and plots_ok)
-        files += switch_effects(result, out, plots=config.plots and plots_ok)
-    if config.compare.variants:
-        files += counterfactuals(result, config, out, plots=config.plots and plots_ok)
-    elif config.plots and plots_ok:
+        files += summarise_design(result, config, out, plots)
+        files += switch_effects(result, out, plots)
+        files += analysis(result, config, out, plots)
+    elif plots:
         files += run_plots(result, config, out)
-    return {"result": result, "files": files, "seconds": elapsed, "config": config}
+    if config.compare.variants:
+        files += counterfactuals(result, config, out, plots)
+    return page({"result": result, "files": files, "seconds": elapsed, "config": config}, out, question, plots_ok)
+
+
+def page(done: dict, out: Path, question: str, plots_ok: bool) -> dict:
+    """report.html: one page with the folder's summary, plots, config and question (sim/page.py).
+    Not for the points of a sweep: the sweep's folder gets it."""
+    if plots_ok:
+        from sim.page import write_report
+
+        done["files"].append(write_report(out, question=question, title=f"{done['config'].scenario.name}: {out.name}"))
+    return done
 
 
 def calibration(cfg, config, out: Path) -> dict:
@@ -61,15 +74,51 @@ def calibration(cfg, config, out: Path) -> dict:
     return {"result": None, "calibration": result, "files": files, "seconds": elapsed, "config": config}
 
 
-def summarise_design(outcomes, axes: list[str], out: Path, plots: bool = True) -> list:
-    """`summary.csv` per point and issue, and (with `plots`) the plots against the axes."""
-    from sim.report import publish, tally
+def summarise_design(result, config, out: Path, plots: bool = True) -> list:
+    """`summary.csv` per point and issue, and (with `plots`) the study's metrics against its
+    axes (sim/study_plots.py)."""
+    from sim.report import tally
     from sim.store import write_csv
 
-    summary, days = tally(outcomes, ["point", *axes])
-    if not plots:
-        return [write_csv(summary, out / "summary.csv")]
-    return publish(out, summary, days, axes, quiet=True)
+    summary, _ = tally(result.outcomes, ["point", *design.axes(config)])
+    files = [write_csv(summary, out / "summary.csv")]
+    if plots:
+        from sim import study_plots
+
+        files += study_plots.study(config, result.worlds, out)
+    return files
+
+
+def analysis(result, config, out: Path, plots: bool = True) -> list:
+    """The design's analysis: `sensitivity.csv` (Sobol or Morris, SALib) or `prim.csv`
+    (scenario discovery), with their plots."""
+    from sim.config import Method
+    from sim.store import write_csv
+
+    method = config.analysis.method
+    if method is None:
+        return []
+    if method == Method.prim:
+        from sim import prim
+
+        table, peelings = prim.analyze(config, result.worlds)
+        files = [write_csv(table, out / "prim.csv")]
+        if plots:
+            from sim.analysis_plots import prim_trajectory
+
+            for peeling in peelings:
+                name = peeling.outcome.replace("!", "not_")
+                files.append(prim_trajectory(peeling, table[table["outcome"] == peeling.outcome], out / f"prim_{name}.png"))
+        return files
+    from sim import sensitivity
+
+    table = sensitivity.analyze(config, result.points, result.worlds)
+    files = [write_csv(table, out / "sensitivity.csv")]
+    if plots:
+        from sim.analysis_plots import indices
+
+        files.append(indices(table, out / "sensitivity.png"))
+    return files
 
 
 def counterfactuals(result, config, out: Path, plots: bool = True) -> list:
