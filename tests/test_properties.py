@@ -39,7 +39,7 @@ def key_and_value(draw):
     return path, draw(values(rng)), rng
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(key_and_value())
 def test_any_number_is_refused_in_one_line_or_runs_to_finite_tables(example):
     path, value, rng = example

@@ -12,7 +12,7 @@ from conftest import ROOT, make_cfg, negsim
 from sim import simulate
 
 STUDIES = sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml"))
-SMALL = {"design.replications": "3", "replications": "3", "design.points": "12"}
+SMALL = {"design.replications": "3", "replications": "3", "design.points": "12", "analysis.samples": "8"}
 
 
 def small(study: str) -> list[str]:
@@ -20,7 +20,8 @@ def small(study: str) -> list[str]:
     cfg = make_cfg(f"experiment={study}")
     if cfg.calibrate.parameters:
         return ["calibrate.draws=4000", "calibrate.accept=0.05", "calibrate.predictive=200"]
-    keep = [f"{k}={v}" for k, v in SMALL.items() if k != "design.points" or str(cfg.design.sampler) != "Sampler.grid"]
+    keep = [f"{k}={v}" for k, v in SMALL.items()
+            if (k != "design.points" or str(cfg.design.sampler) != "Sampler.grid") and (k != "analysis.samples" or cfg.analysis.method)]
     return keep + ([] if study == "mediator_rule_bias" else ["plots=false"])  # one study draws its plots
 
 
@@ -39,10 +40,11 @@ def test_every_study_runs_from_the_command_line(study, tmp_path):
         for name in ("posterior.parquet", "calibration.csv", "posterior.png", "predictive.png"):
             assert (tmp_path / name).stat().st_size > 0, name
         return
-    for name in ("outcomes.parquet", "worlds.parquet", "config.yaml", "summary.csv"):
+    design = bool(make_cfg(f"experiment={study}").design.axes)
+    for name in ("outcomes.parquet", "worlds.parquet", "config.yaml", "report.html", *(["summary.csv"] * design)):
         assert (tmp_path / name).stat().st_size > 0, name
     if study == "mediator_rule_bias":
-        assert (tmp_path / "heatmap.png").stat().st_size > 0
+        assert (tmp_path / "heatmap_mediator.rule_mediator.bias.png").stat().st_size > 0
     again = negsim(str(tmp_path), module="sim.report")  # negsim-report on a design folder
     assert again.returncode == 0, again.stderr
 
