@@ -33,12 +33,6 @@ CHECKS = 8  # days s = H/8, 2H/8, ..., H on which a deal's hold is checked
 STEPS = 4 * CHECKS  # steps of H/16 over [0, 2H]: each window [s, s + H] spans 16 of them
 
 
-def _capability(c0, a, r, keep, days):
-    """c (1-a)^s + r (1 - (1-a)^s) / a, or c + r s when a = 0; `keep` is (1 - a)^s."""
-    grown = np.where(a > 0, r / np.where(a > 0, a, 1.0), 0.0) * (1.0 - keep) + np.where(a > 0, 0.0, r) * days
-    return c0 * keep + grown
-
-
 def path_days(horizon) -> np.ndarray:
     """(W, STEPS + 1) the days 0, H/16, ..., 2H of the projected path."""
     return np.asarray(horizon, dtype=float)[:, None] * np.arange(STEPS + 1) / (STEPS / 2)
@@ -47,15 +41,21 @@ def path_days(horizon) -> np.ndarray:
 def balance_path(capability, attrition, resupply, side, decisiveness, horizon):
     """(W, STEPS + 1) side A's chance of prevailing on the days of `path_days(horizon)`; the
     belligerents are the rows of the (m, W) arrays, `side` (m,) says whose side each is on.
-    On this even grid (1 - a)^s is a running product: no power per day."""
+
+    A capability moves toward its steady state r / a as c(s) = r/a + (c - r/a) (1 - a)^s
+    (c + r s when a = 0); on this even grid (1 - a)^s is a running product of one factor
+    per step, so there is no power per day."""
     days = path_days(horizon)
-    steps = np.ones((len(days), STEPS + 1))
+    factors = np.empty(days.shape)
+    factors[:, 0] = 1.0
     strength = [0.0, 0.0]
     for c, a, r, s in zip(capability, attrition, resupply, side):
-        a = np.asarray(a, dtype=float)[:, None]
-        steps[:, 1:] = (1.0 - np.minimum(a, 1.0)) ** (days[:, 1:2])  # (1 - a) per step, broadcast
-        keep = np.cumprod(steps, axis=-1)
-        strength[s] = strength[s] + _capability(np.asarray(c, dtype=float)[:, None], a, np.asarray(r, dtype=float)[:, None], keep, days)
+        c, a, r = (np.asarray(x, dtype=float)[:, None] for x in (c, np.minimum(a, 1.0), r))
+        factors[:, 1:] = (1.0 - a) ** days[:, 1:2]
+        keep = np.cumprod(factors, axis=-1)  # (1 - a)^s
+        worn = a > 0
+        steady = np.where(worn, r / np.where(worn, a, 1.0), 0.0)
+        strength[s] = strength[s] + (steady + (c - steady) * keep + np.where(worn, 0.0, r) * days)
     return balance(strength[0], strength[1], np.asarray(decisiveness, dtype=float)[:, None])
 
 
@@ -71,7 +71,7 @@ def window_means(path: np.ndarray) -> np.ndarray:
 def renege_share(v_other, u_other_deal):
     """(f, index): the share of the horizon before the other side first prefers war to the
     deal (1 if never), and the check day it does (its index in the window means)."""
-    checks = v_other[:, 1:]  # the days H/32 .. H
+    checks = v_other[:, 1:]  # the check days H/8 .. H
     breaks = checks > u_other_deal[:, None]
     first = np.where(breaks.any(axis=-1), breaks.argmax(axis=-1) + 1, CHECKS)
     return np.where(breaks.any(axis=-1), first / CHECKS, 1.0), first
