@@ -154,16 +154,27 @@ def switch_effects(result, out: Path, plots: bool = True) -> list:
 
 
 def run_plots(result, config, out: Path) -> list:
-    """Positions, agreement, balance and beliefs of a single run."""
+    """Positions, agreement, balance and beliefs of a single run, with dates, poles, sides,
+    agreements and breakdowns marked."""
     from sim import plots  # matplotlib only when plotting
+    from sim.study_plots import package_issues
 
     sc, files = config.scenario, []
     poles = {name: tuple(issue.poles) for name, issue in sc.issues.items()}
+    sides = {name: p.side for name, p in sc.parties.items()}
     if len(result.rounds):
-        files.append(plots.positions(result.rounds, poles, out / "positions.png"))
+        files.append(plots.positions(result.rounds, poles, out / "positions.png", start_date=sc.start_date,
+                                     outcomes=result.outcomes, sides=sides))
     timeline = result.timeline if len(result.timeline) else None
-    files.append(plots.agreement(result.outcomes, timeline, sc.days, out / "agreement.png"))
+    files.append(plots.agreement(result.outcomes, timeline, sc.days, out / "agreement.png", start_date=sc.start_date,
+                                 package=package_issues(config)))
     if timeline is not None:
-        sides = {name: p.side for name, p in sc.parties.items()}
-        files.append(plots.balance(result.timeline, sides, out / "balance.png"))
+        files.append(plots.balance(result.timeline, sides, out / "balance.png", start_date=sc.start_date))
+        if "area_A" in timeline:  # the map, with what was observed
+            from sim import observed
+            from sim.territory_plots import territory
+
+            leads = tuple(next(n for n, p in sc.parties.items() if p.belligerent and p.side.name == s) for s in "AB")
+            files.append(territory(timeline, out / "territory.png", observed=observed.table(config) if sc.observed else None,
+                                   sides=leads, unit="km2" if sc.territory.total > 1000 else ""))
     return files
