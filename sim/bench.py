@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("sections", nargs="*", choices=[*SECTIONS, []], default=[], metavar="SECTION",
                         help=f"any of {', '.join(SECTIONS)} (default: all but sweeps)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")
-    parser.add_argument("--loop-cap", type=int, default=1000, help="at most this many single runs per loop timing")
+    parser.add_argument("--loop-cap", type=int, default=100, help="at most this many single runs per loop timing")
     parser.add_argument("--draws", type=int, default=200_000, help="prior draws of the calibration fit")
     args = parser.parse_args(argv)
     chosen = args.sections or [s for s in SECTIONS if s != "sweeps"]

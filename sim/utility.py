@@ -24,7 +24,11 @@ def power(d: np.ndarray, exponent) -> np.ndarray:
     """d ** exponent element by element, and exactly d where the exponent is 1 (linear
     utility, the default, needs no power: cheaper, and the same bits in any ensemble)."""
     d = np.asarray(d, dtype=float)
-    e = np.broadcast_to(np.asarray(exponent, dtype=float), np.broadcast_shapes(d.shape, np.shape(exponent)))
+    e = np.asarray(exponent, dtype=float)
+    shape = np.broadcast_shapes(d.shape, e.shape)
+    if shape == d.shape and (e == 1.0).all():  # the common case, at no cost
+        return d
+    e = np.broadcast_to(e, shape)
     d = np.broadcast_to(d, e.shape)
     curved = e != 1.0
     if not curved.any():
