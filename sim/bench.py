@@ -204,7 +204,9 @@ def sweeps() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m sim.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("sections", nargs="*", choices=[*SECTIONS, []], default=[], metavar="SECTION",
                         help=f"any of {', '.join(SECTIONS)} (default: all but sweeps)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a rough look)")

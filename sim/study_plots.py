@@ -27,7 +27,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
-from scipy.stats import t as student  # noqa: E402
+from scipy.special import stdtrit  # noqa: E402  (the t quantile without importing scipy.stats: ~0.5 s)
 
 from sim.outcome import wilson_interval  # noqa: E402
 from sim.plots import _grid, _save, short  # noqa: E402
@@ -94,7 +94,7 @@ def _summary(values: pd.Series) -> tuple[float, float, float, int]:
         low, high = wilson_interval(k, n)
         return k / n, float(low), float(high), n
     mean = float(v.mean())
-    half = float(student.ppf(0.975, n - 1) * v.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+    half = float(stdtrit(n - 1, 0.975) * v.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
     return mean, mean - half, mean + half, n
 
 
