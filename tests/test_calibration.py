@@ -1,4 +1,4 @@
-"""Calibration targets 1-5 of SCENARIO_2022.md for the default scenario.
+"""Calibration targets 1-5 of docs/scenario_2022.md for the default scenario.
 
 The issue and party names come from the scenario config, read here in the test: the
 model itself knows no issue by name.

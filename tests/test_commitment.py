@@ -1,4 +1,4 @@
-"""MODEL.md section 8 item 6: the ceasefire commitment problem.
+"""The ceasefire commitment problem (docs/model.md, section 1, closed forms; section 7.12).
 
 Raising Russia's resupply advantage during ceasefires (`pause_resupply`, the multiplier
 on its resupply while a ceasefire holds) lowers the probability that Ukraine accepts a
