@@ -189,7 +189,7 @@ class PrivateInformationConfig:
 
 @dataclass
 class MechanismsConfig:
-    """Why rational parties keep fighting (sim/mechanisms.py); all off = the base model."""
+    """Why rational parties keep fighting (sim/commitment.py, information.py, red_lines.py, audience.py, tactic.py); all off = the base model."""
 
     power_shift: PowerShiftConfig = field(default_factory=PowerShiftConfig)
     private_information: PrivateInformationConfig = field(default_factory=PrivateInformationConfig)

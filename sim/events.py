@@ -118,9 +118,20 @@ def check_events(cfg: Config) -> None:
                 if target is None or path.startswith("scenario.events."):
                     raise ConfigError(f"{where}: {path!r} is not a per-world key; allowed: a value of a party, "
                                       "an issue, the mediator, the war or the policy (e.g. scenario.parties.<party>.resupply)")
+                if _initial(path):
+                    raise ConfigError(f"{where}: {path!r} is read once, for the state of day 0, so an event cannot "
+                                      "change it; allowed: a value the model reads as it goes (e.g. "
+                                      "scenario.parties.<party>.resupply, .cost, .attrition; war.learning_rate)")
                 if op != "set" and target.kind not in ("num", "int"):
                     fail(where, value, f"allowed: only `set` for a {target.kind} key")
                 _check_change(cfg, where, target, op, value)
+
+
+def _initial(path: str) -> bool:
+    """A key read only to build the state of day 0 (capabilities, beliefs, the map, the types'
+    prior): changing it later would silently do nothing."""
+    return (path.endswith((".capability", ".optimism", ".private_spread")) or path == "scenario.territory.A"
+            or path.startswith("scenario.mechanisms.private_information."))
 
 
 def _check_change(cfg: Config, where: str, target: Key, op: str, value) -> None:

@@ -155,7 +155,7 @@ def write_report(folder: Path, question: str = "", title: str = "") -> Path:
         parts.append("<details><summary>All indices (sensitivity.csv)</summary>" + _table(table) + "</details>")
     if (folder / "prim.csv").exists():
         table = pd.read_csv(folder / "prim.csv", keep_default_na=False, na_values=[""])
-        table[["parameter", "values"]] = table[["parameter", "values"]].fillna("")
+        table[["parameter", "values"]] = table[["parameter", "values"]].astype(object).fillna("")  # object first: no dtype change
         parts.append("<h2>Where the outcome is most likely (PRIM)</h2>" + _list(boxes(table))
                      + "<p class=note>qp: the quasi-p-value of each limit; a large one means the limit adds little.</p>"
                      + _table(table))

@@ -6,7 +6,7 @@
 
 World r resamples one row of the file by the rows' `weight` (equal weights if there is no
 such column): the row where the cumulative weight first exceeds u * total, with u the
-last uniform of its parameter stream (`sim/worlds.py`). Replication r thus takes the same
+word of its parameter stream right after the parties' private types (`sim/worlds.py`). Replication r thus takes the same
 row alone, in an ensemble of any size, in any block and on any launcher, and a row's
 parameters stay together (their posterior correlations are kept). The row's values replace
 the config's values (and distributions) of its columns; a design's axes still set theirs.

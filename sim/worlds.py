@@ -9,7 +9,7 @@ only route by which a config value reaches the agents:
    `(replication,)`, `sim/noise.py`): replication r draws the same values alone, in an
    ensemble of any size, in any block, at every point of a design, and on any launcher;
 3. with `posterior.file`, each world takes one row of a calibration's posterior
-   (`sim/posterior.py`), picked by the last uniform of its parameter stream;
+   (`sim/posterior.py`), picked by the word of its parameter stream after the private types;
 4. a design's axes set each world's values at its point (`sim/design.py`);
 5. a party whose saliences were drawn or set keeps those and scales its other saliences
    so that they sum to 1 again (if the set ones alone exceed 1, all are scaled).
@@ -131,7 +131,7 @@ class PolicyParams:
 
 @dataclass
 class MechanismParams:
-    """(W,) bool switches of sim/mechanisms.py."""
+    """(W,) bool switches of the mechanisms (`scenario.mechanisms`)."""
 
     power_shift: np.ndarray
     renege: np.ndarray

@@ -82,7 +82,11 @@ BAD = [
     ("+scenario.events={aid: {day: 3, set: {scenario.parties.ukraine.resuply: 0.02}}}", "scenario.events.aid.set.scenario.parties.ukraine.resuply", "per-world"),
     ("+scenario.events={aid: {day: 90, set: {scenario.parties.ukraine.resupply: 0.02}}}", "scenario.events.aid.day", "[0, 83]"),
     ("+scenario.events={aid: {day: {dist: uniform, low: 50, high: 100}, add: {}}}", "scenario.events.aid.day", "[0, 83]"),
-    ("+scenario.events={aid: {day: 3, scale: {scenario.parties.ukraine.optimism: 20}}}", "scenario.events.aid.scale", "[-1, 1]"),
+    ("+scenario.events={aid: {day: 3, scale: {war.learning_rate: 20}}}", "scenario.events.aid.scale", "[0, 1]"),
+    # read once for day 0: an event would silently change nothing
+    ("+scenario.events={aid: {day: 3, set: {scenario.parties.ukraine.capability: 2}}}", "scenario.parties.ukraine.capability", "read once"),
+    ("+scenario.events={aid: {day: 3, add: {scenario.parties.russia.optimism: 0.1}}}", "scenario.parties.russia.optimism", "read once"),
+    ("+scenario.events={aid: {day: 3, set: {scenario.territory.A: 0.5}}}", "scenario.territory.A", "read once"),
     ("+scenario.events={aid: {day: 3, add: {war.learning_rate: 0.95}}}", "scenario.events.aid.add.war.learning_rate", "[0, 1]"),
     ("+scenario.events={aid: {day: 3, set: {mediator.rule: coin}}}", "scenario.events.aid.set.mediator.rule", "split, compromise"),
     ("+scenario.events={aid: {day: 3, scale: {mediator.rule: 2}}}", "scenario.events.aid.scale.mediator.rule", "only `set`"),
