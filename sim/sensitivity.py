@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Config, Method, to_config
+from sim.outcome import worlds_columns
 
 LEVELS = 4  # Morris grid levels (SALib's default)
 SOBOL_COLUMNS = ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
@@ -92,14 +93,6 @@ def points(cfg) -> pd.DataFrame:
 _sample_points = points  # `analyze` takes an argument of that name
 
 
-def metric_names(cfg: Config) -> list[str]:
-    """The outcome columns of worlds.parquet for this scenario (`sim.outcome.worlds_table`)."""
-    sc = cfg.scenario
-    per_issue = [f"{m}_{issue}" for issue in sc.issues for m in ("agreed", "day", "terms", "held")]
-    per_party = [f"{m}_{party}" for party in sc.parties for m in ("utility", "cost")]
-    return [*per_issue, "fighting_days", "at_war_end", "rounds_held", *per_party]
-
-
 def is_boolean(metric: str) -> bool:
     return metric.lstrip("!").startswith(BOOLEAN_METRICS)
 
@@ -115,7 +108,7 @@ def check_analysis(cfg: Config) -> None:
     name = a.method.name if isinstance(a.method, Enum) else a.method
     if not axes(cfg):
         fail("analysis.method", name, "needs design.axes: the parameters to analyse")
-    known = metric_names(cfg)
+    known = worlds_columns(cfg)
     if not a.outcomes:
         fail("analysis.outcomes", [], "allowed: a non-empty list of worlds.parquet columns: " + ", ".join(known))
     for outcome in a.outcomes:

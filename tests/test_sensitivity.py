@@ -19,7 +19,8 @@ import pytest
 from conftest import make_cfg
 from sim import ConfigError, simulate
 from sim.config import to_config, validate
-from sim.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, analyze, metric_names, point_means, points, unit_sample
+from sim.outcome import worlds_columns
+from sim.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, analyze, point_means, points, unit_sample
 
 ISHIGAMI_AXES = (
     "+design.axes={mediator.bias: {dist: uniform, low: -1, high: 1},"
@@ -160,7 +161,7 @@ def test_a_point_never_agreeing_counts_its_day_as_censored_at_the_horizon():
 
 def test_metric_names_are_the_columns_of_the_worlds_table():
     result = simulate(make_cfg("replications=2", "record.rounds=false", "record.timeline=false"))
-    assert metric_names(result.config) == [c for c in result.worlds.columns if c not in ("point", "replication")]
+    assert worlds_columns(result.config) == [c for c in result.worlds.columns if c not in ("point", "replication")]
 
 
 @pytest.mark.parametrize("overrides,message", [
