@@ -93,8 +93,10 @@ def test_a_guarantee_makes_its_term_more_acceptable():
 
 
 def test_an_item_that_always_breaks_down_never_holds_and_reopens():
+    # the scenario's Mariupol events set the corridors' breakdown themselves: off here
     res = simulate(make_cfg("replications=50", "scenario.issues.corridors.breakdown=1.0",
-                            "scenario.events.mariupol_shelling_ends.enabled=false"))  # it would set 0.3 again
+                            "scenario.events.mariupol_shelling.enabled=false",
+                            "scenario.events.mariupol_shelling_ends.enabled=false"))
     corridors = res.outcomes[res.outcomes["issue"] == "corridors"].set_index("replication")
     # a world where everything is settled is frozen (its war is over); elsewhere it collapses
     over = res.outcomes.groupby("replication")["held"].all()

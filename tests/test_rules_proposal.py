@@ -16,7 +16,7 @@ from scipy.optimize import linprog
 from conftest import make_cfg
 from sim import simulate
 from sim.config import IssueConfig
-from sim.proposal import RULES, Table, _golden_max, compromise, kalai, split, tilt
+from sim.proposal import RULES, Table, _golden_max, compromise, kalai, nash, propose, split, tilt
 from sim.utility import point_of_utility
 
 # the rules guard their divisions (a zero step, an item nobody trades, an empty range):
@@ -121,7 +121,7 @@ SAL_ONE_SIDED = np.array([[0.5, 0.5], [1.0, 0.0]])
 def test_terms_follow_the_concerned_party_alone_on_an_issue_the_other_ignores(rule, together):
     positions = np.array([[[0.8, 0.7]], [[0.1, 0.2]]])
     t = make_table(positions, SAL_ONE_SIDED, IDEAL, [[0.3], [0.3]], together=None if together is None else np.array(together))
-    got = RULES[rule](t)
+    got = RULES[rule].propose(t)
     if rule in ("split", "compromise"):
         assert got[0, 1] == pytest.approx(0.7)  # A's stated position: B's says nothing here
     else:
@@ -137,7 +137,7 @@ def test_in_a_package_an_item_only_one_side_cares_about_goes_to_that_side(rule):
     # ideal, where its gain is exactly 0
     values = np.array([[0.2, 0.0, 0.3, 0.0, 0.5], [0.2, 0.3, 0.0, 0.0, 0.1]])
     t = make_table(np.zeros((2, 5, 3)), salience, ideal, values, together=np.ones((5, 3), bool))
-    got = RULES[rule](t)
+    got = RULES[rule].propose(t)
     np.testing.assert_allclose(got[:, 1:], np.tile([0.3, 0.1], (5, 1)), atol=1e-12)
 
 
@@ -159,15 +159,15 @@ def test_an_empty_range_gives_the_midpoint_between_the_reservation_points(rule, 
     t = empty_range_table(rho_b)
     r_a, r_b = 0.9, 0.2 ** (1 / rho_b)
     assert r_b < r_a  # each side's worst acceptable terms lie beyond the other's: no range
-    np.testing.assert_allclose(RULES[rule](t), [[(r_a + r_b) / 2]], rtol=1e-12)
+    np.testing.assert_allclose(RULES[rule].propose(t), [[(r_a + r_b) / 2]], rtol=1e-12)
     # the same in a package: no package leaves both sides at or above their war values
-    np.testing.assert_allclose(RULES[rule](empty_range_table(rho_b, np.ones((1, 1), bool))), [[(r_a + r_b) / 2]],
+    np.testing.assert_allclose(RULES[rule].propose(empty_range_table(rho_b, np.ones((1, 1), bool))), [[(r_a + r_b) / 2]],
                                rtol=1e-12)
 
 
 @pytest.mark.parametrize("rule", ["split", "compromise"])
 def test_an_empty_range_does_not_change_the_rules_of_positions(rule):
-    got = RULES[rule](empty_range_table(1.0))
+    got = RULES[rule].propose(empty_range_table(1.0))
     np.testing.assert_allclose(got, [[0.5]], rtol=1e-12)  # positions 0.95 and 0.05, equal weights
 
 
@@ -176,16 +176,17 @@ def test_the_range_is_clipped_to_the_scale():
     # the one-issue linear solution, the midpoint of the range clipped to [0, 1]
     t = make_table(np.zeros((2, 1, 1)), np.ones((2, 1)), np.array([[1.0], [0.0]]), [[0.0], [0.0]])
     for rule in ("nash", "kalai"):
-        np.testing.assert_allclose(RULES[rule](t), [[0.5]], atol=1e-9)
+        np.testing.assert_allclose(RULES[rule].propose(t), [[0.5]], atol=1e-9)
 
 
 # ------------------------------------------------------------------------------ packages
 
 
 def package_gains(t: Table, terms, r, items):
-    """Each party's utility gain over its reservation points, summed over `items`."""
-    floor = 1.0 - np.abs(t.reservation[:, r] - t.ideal)
-    return np.array([(t.salience[i, items] * (1.0 - np.abs(terms[..., items] - t.ideal[i, items]) - floor[i, items])).sum(-1)
+    """Each party's utility gain over its reservation points in world r, summed over `items`."""
+    ideal, salience = t.ideal[:, r], t.salience[:, r]
+    floor = 1.0 - np.abs(t.reservation[:, r] - ideal)
+    return np.array([(salience[i, items] * (1.0 - np.abs(terms[..., items] - ideal[i, items]) - floor[i, items])).sum(-1)
                      for i in range(2)])
 
 
@@ -208,7 +209,7 @@ def test_package_items_are_solved_together_and_the_others_alone(seed):
     pkg = [0, 1, 3]
     grid = np.array(list(itertools.product(np.linspace(0, 1, 101), repeat=2)))
     for rule in ("nash", "kalai"):
-        got, by_issue = RULES[rule](t), RULES[rule](alone)
+        got, by_issue = RULES[rule].propose(t), RULES[rule].propose(alone)
         # the item outside the package gets its own issue's solution
         np.testing.assert_allclose(got[:, 2], by_issue[:, 2], rtol=1e-12)
         # the item both sides want at the same point gets that point
@@ -230,8 +231,8 @@ def test_package_kalai_against_linear_programs_with_a_single_item_beside():
         t = mixed_table(seed, together)
         got = kalai(t)
         d = np.abs(MIXED_IDEAL[1, :2] - MIXED_IDEAL[0, :2])
-        al, be = t.salience[0, :2] * d, t.salience[1, :2] * d
         for r in range(4):
+            al, be = t.salience[0, r, :2] * d, t.salience[1, r, :2] * d
             ga0, gb0 = package_gains(t, MIXED_IDEAL[0], r, [0, 1])
             best_a = ga0 - linprog(al, A_ub=[-be], b_ub=[gb0], bounds=[(0, 1)] * 2).fun
             best_b = gb0 - linprog(-be, A_ub=[al], b_ub=[ga0], bounds=[(0, 1)] * 2).fun
@@ -254,7 +255,7 @@ def test_an_infeasible_package_falls_back_to_the_items_alone(rule):
     for r in range(2):
         assert not (package_gains(t, grid, r, [0, 1]) >= 0).all(axis=0).any()
     alone = make_table(positions, salience, ideal, values)
-    np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), rtol=1e-12)
+    np.testing.assert_allclose(RULES[rule].propose(t), RULES[rule].propose(alone), rtol=1e-12)
 
 
 def test_a_package_of_one_party_or_of_no_item_is_solved_issue_by_issue():
@@ -264,7 +265,7 @@ def test_a_package_of_one_party_or_of_no_item_is_solved_issue_by_issue():
     t = make_table(np.zeros((2, 1, 2)), salience, ideal, [[0.3], [0.3]], together=np.array([[False, True]]))
     alone = make_table(np.zeros((2, 1, 2)), salience, ideal, [[0.3], [0.3]])
     for rule in ("nash", "kalai"):
-        np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), rtol=1e-12)
+        np.testing.assert_allclose(RULES[rule].propose(t), RULES[rule].propose(alone), rtol=1e-12)
 
 
 @pytest.mark.parametrize("values", [[0.2, 0.3], [0.9, 0.8]], ids=["range", "no-range"])
@@ -273,7 +274,7 @@ def test_a_package_of_one_issue_is_that_issue_solved_alone(values):
                    together=np.ones((1, 1), bool))
     alone = make_table(np.zeros((2, 1, 1)), np.ones((2, 1)), np.array([[1.0], [0.0]]), [[values[0]], [values[1]]])
     for rule in ("nash", "kalai"):
-        np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), atol=1e-9)
+        np.testing.assert_allclose(RULES[rule].propose(t), RULES[rule].propose(alone), atol=1e-9)
 
 
 def test_three_parties_in_a_package_are_solved_issue_by_issue():
@@ -284,7 +285,66 @@ def test_three_parties_in_a_package_are_solved_issue_by_issue():
     t = make_table(positions, salience, ideal, values, together=np.ones((1, 2), bool))
     alone = make_table(positions, salience, ideal, values)
     for rule in ("nash", "kalai"):
-        np.testing.assert_allclose(RULES[rule](t), RULES[rule](alone), rtol=1e-12)
+        np.testing.assert_allclose(RULES[rule].propose(t), RULES[rule].propose(alone), rtol=1e-12)
+
+
+# ------------------------------------------------------------ the table and the rule of each world
+
+
+def test_a_table_spreads_per_party_values_over_the_worlds():
+    n, W, K = 2, 3, 2
+    positions = np.zeros((n, W, K))
+    t = Table(positions, np.array([[True, False], [True, True]]), np.array([[1.0, 0.0], [0.5, 0.5]]), np.ones((n, W)),
+              np.array([[1.0, 0.2], [0.0, 0.9]]), np.array([1.0, 2.0]), positions)
+    for name in ("concerned", "salience", "ideal"):
+        assert getattr(t, name).shape == (n, W, K), name
+    np.testing.assert_array_equal(t.ideal[1], np.tile([0.0, 0.9], (W, 1)))
+    np.testing.assert_array_equal(t.concerned[0], np.tile([True, False], (W, 1)))
+    np.testing.assert_array_equal(t.rho, [[1.0] * W, [2.0] * W])
+    # (n, W, K) and (n, W) values stay as given
+    salience = np.random.default_rng(0).random((n, W, K))
+    t = Table(positions, salience > 0.5, salience, np.ones((n, W)), positions, np.array([[1.0, 2.0, 0.5]] * 2), positions)
+    np.testing.assert_array_equal(t.salience, salience)
+    np.testing.assert_array_equal(t.rho[:, 2], [0.5, 0.5])
+
+
+def test_a_subset_keeps_the_worlds_asked_for_of_every_field():
+    rng = np.random.default_rng(4)
+    n, W, K = 2, 5, 3
+    t = make_table(rng.random((n, W, K)), rng.dirichlet(np.ones(K), size=n), rng.random((n, K)),
+                   rng.uniform(0.1, 0.4, (n, W)), capability=rng.uniform(0.5, 2.0, (n, W)),
+                   together=rng.random((W, K)) < 0.5)
+    worlds = np.array([3, 0])
+    sub = t.subset(worlds)
+    for name in ("positions", "concerned", "salience", "capability", "ideal", "rho", "reservation"):
+        np.testing.assert_array_equal(getattr(sub, name), getattr(t, name)[:, worlds], err_msg=name)
+    np.testing.assert_array_equal(sub.together, t.together[worlds])
+    assert make_table(rng.random((n, W, K)), np.full((n, K), 1 / K), rng.random((n, K)), np.full((n, W), 0.2)).subset(
+        worlds).together is None
+
+
+def test_rules_are_registered_by_name_with_their_source():
+    assert list(RULES) == ["split", "compromise", "nash", "kalai"]  # the codes the worlds store
+    assert all(rule.name == name for name, rule in RULES.items())
+    assert [r.propose for r in RULES.values()] == [split, compromise, nash, kalai]
+    assert [r.reference for r in RULES.values()] == ["Raiffa1982", "Thomson2006", "Nash1950", "Kalai1975"]
+
+
+def test_each_world_gets_the_terms_of_its_own_rule():
+    rng = np.random.default_rng(8)
+    n, W, K = 2, 8, 3
+    t = make_table(rng.random((n, W, K)), rng.dirichlet(np.ones(K), size=n), np.array([[1.0, 0.0, 0.8], [0.0, 1.0, 0.1]]),
+                   rng.uniform(0.1, 0.4, (n, W)), capability=rng.uniform(0.5, 2.0, (n, W)),
+                   together=np.tile([True, True, False], (W, 1)))
+    code = np.array([0, 1, 2, 3, 3, 2, 1, 0])
+    got = propose(t, code)
+    rules = list(RULES.values())
+    for w in range(W):  # each world alone, by its rule
+        alone = rules[code[w]].propose(t.subset(np.array([w])))
+        np.testing.assert_allclose(got[w], alone[0], rtol=1e-12, atol=1e-15, err_msg=f"world {w}")
+    # one rule everywhere: that rule on the whole table
+    for c, rule in enumerate(rules):
+        np.testing.assert_array_equal(propose(t, np.full(W, c)), rule.propose(t))
 
 
 # ---------------------------------------------------------------------------------- bias
@@ -296,6 +356,12 @@ def test_bias_moves_each_world_toward_one_side_by_its_share():
     np.testing.assert_allclose(tilt(terms, ours, theirs, 0.5), terms + 0.5 * (ours - terms), rtol=1e-14)
     np.testing.assert_allclose(tilt(terms, ours, theirs, -0.25), terms + 0.25 * (theirs - terms), rtol=1e-14)
     np.testing.assert_allclose(tilt(terms, ours, theirs, 0.0), terms, rtol=1e-14)
+    # each world its own bias: toward one side, toward the other, none
+    terms, ours, theirs = np.tile(terms[0], (3, 1)), np.tile(ours[0], (3, 1)), np.tile(theirs[0], (3, 1))
+    got = tilt(terms, ours, theirs, np.array([0.5, -0.25, 0.0]))
+    want = [terms[0] + 0.5 * (ours[0] - terms[0]), terms[0] + 0.25 * (theirs[0] - terms[0]), terms[0]]
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    np.testing.assert_array_equal(tilt(terms, ours, theirs, np.array([1.0, -1.0, 0.0])), [ours[0], theirs[0], terms[0]])
 
 
 # ------------------------------------------------------------------ through the whole model
@@ -359,9 +425,9 @@ def random_package(seed: int, R: int = 200):
 
 def linear_gains(t: Table):
     """Per world, G_A = g_a - alpha . s and G_B = g_b + beta . s over s in [0, 1]^K, the share
-    of the way from A's ideal to B's on each item."""
+    of the way from A's ideal to B's on each item; (W,) gains and (W, K) rates."""
     d = np.abs(t.ideal[1] - t.ideal[0])
-    floor = 1.0 - np.abs(t.reservation - t.ideal[:, None, :])
+    floor = 1.0 - np.abs(t.reservation - t.ideal)
     g_a = (t.salience[0] * (1 - floor[0])).sum(-1)
     g_b = (t.salience[1] * (1 - d - floor[1])).sum(-1)
     return g_a, t.salience[0] * d, g_b, t.salience[1] * d
@@ -371,19 +437,19 @@ def linear_gains(t: Table):
 def test_random_packages_are_individually_rational_or_fall_back(seed):
     t, alone = random_package(seed)
     g_a, al, g_b, be = linear_gains(t)
-    K = len(al)
+    K = al.shape[-1]
     # the most A can keep while B loses nothing against war (a linear program per world)
-    lps = [linprog(al, A_ub=[-be], b_ub=[g_b[r]], bounds=[(0, 1)] * K) for r in range(len(g_a))]
+    lps = [linprog(al[r], A_ub=[-be[r]], b_ub=[g_b[r]], bounds=[(0, 1)] * K) for r in range(len(g_a))]
     best_a = np.array([g_a[r] - lp.fun if lp.success else -np.inf for r, lp in enumerate(lps)])
     feasible, infeasible = best_a > 1e-9, best_a < -1e-9
     assert feasible.sum() > 20 and infeasible.sum() > 20, "both kinds of world should be drawn"
     for rule in ("nash", "kalai"):
-        got, by_issue = RULES[rule](t), RULES[rule](alone)
+        got, by_issue = RULES[rule].propose(t), RULES[rule].propose(alone)
         # where no package leaves both sides at their war values, each item is solved alone
         np.testing.assert_allclose(got[infeasible], by_issue[infeasible], rtol=1e-12, err_msg=rule)
         # where one does, nobody is asked to lose against war
         s = (got - t.ideal[0]) / (t.ideal[1] - t.ideal[0])
-        ga, gb = g_a - s @ al, g_b + s @ be
+        ga, gb = g_a - (s * al).sum(-1), g_b + (s * be).sum(-1)
         assert np.all(ga[feasible] >= -1e-9) and np.all(gb[feasible] >= -1e-9), rule
 
 
@@ -396,4 +462,4 @@ def test_a_package_of_separate_interests_gives_each_side_its_own_items(rule):
     salience = np.array([[0.0, 1.0, 0.0], [0.8, 0.0, 0.2]])
     t = make_table(np.zeros((2, 3, 3)), salience, ideal, [[0.5, 0.3, 0.0], [0.8, 0.5, 0.95]],
                    together=np.ones((3, 3), bool))
-    np.testing.assert_allclose(RULES[rule](t), np.tile([0.6, 1.0, 1.0], (3, 1)), atol=1e-12)
+    np.testing.assert_allclose(RULES[rule].propose(t), np.tile([0.6, 1.0, 1.0], (3, 1)), atol=1e-12)

@@ -4,34 +4,38 @@ answers agree, one by one or as a package."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from omegaconf import open_dict
 
 from conftest import make_cfg
 from sim import simulate
-from sim.config import FORMATS, FormatConfig, IssueConfig, PartyConfig, TacticConfig
-from sim.round import Formats, RoundLog, agree, coverage
+from sim.config import FORMATS, FormatConfig, IssueConfig, PartyConfig, TacticConfig, to_config, validate
+from sim.round import RoundLog, agree, coverage
+from sim.worlds import resolve
 
 
-def test_formats_from_config_in_level_order():
-    cfg = {  # given out of order: the levels are FORMATS' order, not the dict's
-        "leaders": FormatConfig(max_salience=1.0, packages=True),
-        "delegation": FormatConfig(max_salience=0.12),
-        "ministers": FormatConfig(max_salience=0.3),
-    }
-    f = Formats.from_config(cfg)
-    assert f.names == FORMATS == ("delegation", "ministers", "leaders")
-    np.testing.assert_array_equal(f.max_salience, [0.12, 0.3, 1.0])
-    np.testing.assert_array_equal(f.packages, [False, False, True])
-    assert [f.level(name) for name in FORMATS] == [0, 1, 2]
+def test_formats_reach_the_worlds_in_level_order():
+    cfg = make_cfg("scenario=symmetric_dyad")
+    with open_dict(cfg):  # given out of order: the levels are FORMATS' order, not the mapping's
+        cfg.mediator.formats = {
+            "leaders": FormatConfig(max_salience=1.0, packages=True),
+            "delegation": FormatConfig(max_salience=0.12),
+            "ministers": FormatConfig(max_salience=0.3),
+        }
+    cfg = validate(to_config(cfg))
+    mediator = resolve(cfg, np.zeros(2, int), np.arange(2)).mediator
+    assert FORMATS == ("delegation", "ministers", "leaders")
+    np.testing.assert_array_equal(mediator.max_salience, [[0.12, 0.3, 1.0]] * 2)
+    np.testing.assert_array_equal(mediator.packages, [[False, False, True]] * 2)
 
 
 # ------------------------------------------------------------------------------- coverage
 
 
 def test_a_format_covers_issues_up_to_its_max_salience():
-    max_salience = np.array([0.12, 0.3, 1.0])
-    salience = np.array([0.1, 0.12, 0.25, 0.3, 0.31, 1.0])  # (K,) highest salience of a concerned party
-    level = np.array([0, 1, 2, 1])  # (R,) the format of each world
+    max_salience = np.tile([0.12, 0.3, 1.0], (4, 1))  # (W, L)
+    salience = np.tile([0.1, 0.12, 0.25, 0.3, 0.31, 1.0], (4, 1))  # (W, K) highest salience of a concerned party
+    level = np.array([0, 1, 2, 1])  # (W,) the format of each world
     got = coverage(level, salience, max_salience)
     assert got.shape == (4, 6)
     np.testing.assert_array_equal(got, [
@@ -42,10 +46,21 @@ def test_a_format_covers_issues_up_to_its_max_salience():
     ])
 
 
+def test_what_a_format_reaches_and_what_it_must_reach_may_differ_between_worlds():
+    # the same level (ministers) in three worlds, each with its own reach and saliences
+    max_salience = np.array([[0.1, 0.2, 1.0], [0.1, 0.5, 1.0], [0.1, 0.5, 1.0]])
+    salience = np.array([[0.2, 0.3], [0.2, 0.3], [0.6, 0.5]])
+    got = coverage(np.ones(3, int), salience, max_salience)
+    np.testing.assert_array_equal(got, [[True, False], [True, True], [False, True]])
+    # the level picks the column of each world's own row
+    got = coverage(np.array([0, 2, 1]), salience, max_salience)
+    np.testing.assert_array_equal(got, [[False, False], [True, True], [False, True]])
+
+
 def test_coverage_forgives_rounding_but_nothing_more():
     # saliences that sum to the reach in floating point (0.1 + 0.2 > 0.3) are within it
-    salience = np.array([0.1 + 0.2, 0.3 + 1e-9])
-    np.testing.assert_array_equal(coverage(np.array([0]), salience, np.array([0.3])), [[True, False]])
+    salience = np.array([[0.1 + 0.2, 0.3 + 1e-9]])
+    np.testing.assert_array_equal(coverage(np.array([0]), salience, np.array([[0.3]])), [[True, False]])
 
 
 # ---------------------------------------------------------------------------------- agree
@@ -56,6 +71,11 @@ CONCERNED = np.array([[True, True, True, True], [True, True, True, True], [False
 PACKAGE = np.array([False, False, True, True])
 
 
+def package(W: int) -> np.ndarray:
+    """(W, K) package flags, the same in every world."""
+    return np.tile(PACKAGE, (W, 1))
+
+
 def answers(*per_party):
     """(n, R, K) from one (R, K) list of answers per party."""
     return np.array(per_party, dtype=bool)
@@ -64,14 +84,14 @@ def answers(*per_party):
 def test_an_item_alone_needs_every_concerned_yes_and_a_place_on_the_table():
     yes = np.ones((1, 4), bool)
     accept = answers([[1, 1, 0, 0]], [[1, 1, 0, 0]], [[0, 1, 0, 0]])  # party 2's no on item 0 does not count
-    got = agree(accept, CONCERNED, yes, yes, PACKAGE, np.array([True]))
+    got = agree(accept, CONCERNED, yes, yes, package(1), np.array([True]))
     np.testing.assert_array_equal(got, [[True, True, False, False]])
     accept = answers([[1, 1, 0, 0]], [[0, 1, 0, 0]], [[1, 0, 0, 0]])
-    np.testing.assert_array_equal(agree(accept, CONCERNED, yes, yes, PACKAGE, np.array([True])), [[False] * 4])
+    np.testing.assert_array_equal(agree(accept, CONCERNED, yes, yes, package(1), np.array([True])), [[False] * 4])
     # all say yes, but the format does not reach item 1
     accept = np.ones((3, 1, 4), bool)
     on_table = np.array([[True, False, True, True]])
-    got = agree(accept, CONCERNED, on_table, yes, PACKAGE, np.array([True]))
+    got = agree(accept, CONCERNED, on_table, yes, package(1), np.array([True]))
     np.testing.assert_array_equal(got, [[True, False, True, True]])
 
 
@@ -82,7 +102,7 @@ def test_a_package_is_agreed_whole_or_not_at_all():
     accept[2, 1, 3] = False  # world 1: the guarantor refuses item 3
     accept[0, 2, 1] = False  # world 2: a rejected item outside the package does not block it
     accept[1, 4, 2] = False  # world 4: party 1 refuses item 2
-    got = agree(accept, CONCERNED, yes, yes, PACKAGE, allowed)
+    got = agree(accept, CONCERNED, yes, yes, package(5), allowed)
     np.testing.assert_array_equal(got, [
         [True, True, True, True],
         [True, True, False, False],
@@ -96,7 +116,7 @@ def test_a_package_needs_all_its_open_items_on_the_table():
     accept = np.ones((3, 2, 4), bool)
     open_ = np.ones((2, 4), bool)
     on_table = np.array([[True, True, True, False], [True, True, True, True]])
-    got = agree(accept, CONCERNED, on_table, open_, PACKAGE, np.array([True, True]))
+    got = agree(accept, CONCERNED, on_table, open_, package(2), np.array([True, True]))
     np.testing.assert_array_equal(got, [[True, True, False, False], [True, True, True, True]])
 
 
@@ -105,30 +125,34 @@ def test_a_package_item_already_in_force_does_not_block_the_reopened_rest():
     open_ = np.array([[True, True, True, False]])
     on_table = open_.copy()
     accept = np.ones((3, 1, 4), bool)
-    got = agree(accept, CONCERNED, on_table, open_, PACKAGE, np.array([True]))
+    got = agree(accept, CONCERNED, on_table, open_, package(1), np.array([True]))
     np.testing.assert_array_equal(got, [[True, True, True, False]])  # item 3 is not agreed again
 
 
 def test_no_open_package_item_agrees_nothing_of_the_package():
     open_ = np.array([[True, True, False, False]])
     accept = np.ones((3, 1, 4), bool)
-    got = agree(accept, CONCERNED, open_, open_, PACKAGE, np.array([True]))
+    got = agree(accept, CONCERNED, open_, open_, package(1), np.array([True]))
     np.testing.assert_array_equal(got, [[True, True, False, False]])
 
 
-def test_agree_per_world_with_more_worlds_than_parties_and_items():
+@pytest.mark.parametrize("per_world", [False, True], ids=["same-concerned", "concerned-per-world"])
+def test_agree_per_world_with_more_worlds_than_parties_and_items(per_world):
     rng = np.random.default_rng(3)
-    R = 50
+    R = 60
     accept = rng.random((3, R, 4)) < 0.8
     open_ = rng.random((R, 4)) < 0.8
     on_table = open_ & (rng.random((R, 4)) < 0.9)
     allowed = rng.random(R) < 0.7
-    got = agree(accept, CONCERNED, on_table, open_, PACKAGE, allowed)
+    pkg = rng.random((R, 4)) < 0.5  # which items form the package differs between worlds
+    # who must accept may differ between worlds too (a salience drawn per world)
+    concerned = rng.random((3, R, 4)) < 0.7 if per_world else np.broadcast_to(CONCERNED[:, None, :], (3, R, 4))
+    got = agree(accept, concerned if per_world else CONCERNED, on_table, open_, pkg, allowed)
     for r in range(R):  # the rule, world by world, written out
-        yes = [on_table[r, k] and all(accept[i, r, k] or not CONCERNED[i, k] for i in range(3)) for k in range(4)]
-        pkg = [k for k in range(4) if PACKAGE[k] and open_[r, k]]
-        whole = allowed[r] and bool(pkg) and all(yes[k] for k in pkg)
-        want = [yes[k] if not PACKAGE[k] else (whole and k in pkg) for k in range(4)]
+        yes = [on_table[r, k] and all(accept[i, r, k] or not concerned[i, r, k] for i in range(3)) for k in range(4)]
+        items = [k for k in range(4) if pkg[r, k] and open_[r, k]]
+        whole = allowed[r] and bool(items) and all(yes[k] for k in items)
+        want = [yes[k] if not pkg[r, k] else (whole and k in items) for k in range(4)]
         np.testing.assert_array_equal(got[r], want, err_msg=f"world {r}")
 
 

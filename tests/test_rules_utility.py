@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.utility import issue_utility, point_of_utility, utility, war_value
+from sim.utility import across, issue_utility, point_of_utility, power, utility, war_value
 
 # the rules guard their divisions (a zero step, an item nobody trades, an empty range):
 # no floating-point warning may escape them
@@ -19,6 +19,42 @@ RHOS = [0.5, 1.0, 2.0]
 
 def reference_utility(a, x, w, rho):
     return 1.0 - sum(wk * abs(ak - xk) ** rho for ak, xk, wk in zip(a, x, w))
+
+
+# ------------------------------------------------------------------- across and power
+
+
+@pytest.mark.parametrize("K", [1, 2, 5])
+def test_across_reduces_the_issue_axis_like_numpys_reductions(K):
+    rng = np.random.default_rng(K)
+    a = rng.random((3, 4, K))
+    np.testing.assert_allclose(across(a), a.sum(axis=-1), rtol=1e-14)
+    np.testing.assert_array_equal(across(a, np.maximum), a.max(axis=-1))
+    b = a > 0.4
+    np.testing.assert_array_equal(across(b, np.logical_and), b.all(axis=-1))
+    np.testing.assert_array_equal(across(b, np.logical_or), b.any(axis=-1))
+    assert across(a).shape == (3, 4)
+
+
+def test_across_adds_left_to_right():
+    # the model's sums must not depend on how numpy pairs terms: ((a0 + a1) + a2) + a3
+    a = np.array([1e16, 1.0, -1e16, 1.0])
+    assert across(a) == ((1e16 + 1.0) - 1e16) + 1.0
+
+
+def test_power_is_the_elementwise_power_and_exactly_d_at_one():
+    d = np.array([[0.25, 0.5, 0.0], [0.9, 0.04, 1.0]])
+    e = np.array([[2.0], [1.0]])  # per row, broadcast over the issue axis
+    got = power(d, e)
+    np.testing.assert_allclose(got[0], d[0] ** 2.0, rtol=1e-15)
+    np.testing.assert_array_equal(got[1], d[1])  # exponent 1: d itself, no pow
+    np.testing.assert_allclose(power(d, 0.5), np.sqrt(d), rtol=1e-15)
+    np.testing.assert_array_equal(power(d, 1.0), d)
+    # a scalar exponent per element of a larger shape, and an exponent larger than d
+    np.testing.assert_allclose(power(0.5, np.array([1.0, 2.0, 3.0])), [0.5, 0.25, 0.125], rtol=1e-15)
+    before = d.copy()
+    power(d, e)
+    np.testing.assert_array_equal(d, before)  # the input is not written into
 
 
 # --------------------------------------------------------------------------- utilities
@@ -43,6 +79,15 @@ def test_rho_defaults_to_one():
 
 def test_utility_of_one_settlement_is_a_number():
     assert utility(np.array([0.5, 0.5, 0.5]), X, W, 2.0) == pytest.approx(1 - 0.5 * 0.25 - 0.3 * 0.25 - 0.2 * 0.04)
+
+
+def test_rho_per_world():
+    # (W,) exponents: each world's utility with its own rho
+    a = np.array([[0.5, 0.5, 0.5], [0.2, 0.9, 0.0], [0.0, 1.0, 1.0]])
+    rho = np.array([0.5, 1.0, 2.0])
+    want = [reference_utility(row, X, W, r) for row, r in zip(a, rho)]
+    np.testing.assert_allclose(utility(a, X, W, rho), want, rtol=1e-13)
+    np.testing.assert_allclose(issue_utility(a, X, rho), 1.0 - np.abs(a - X) ** rho[:, None], rtol=1e-13)
 
 
 def test_rho_changes_how_small_and_large_distances_weigh():
@@ -83,6 +128,15 @@ def test_the_point_has_the_utility_asked_for_and_lies_on_the_line(rho):
     t = (got - X) / (y - X)
     np.testing.assert_allclose(t, np.repeat(t[:, :1], 3, axis=1), rtol=1e-12)
     assert np.all((t > 0) & (t < 1))
+
+
+def test_the_point_of_each_world_has_its_own_level_at_its_own_rho():
+    y = np.array([0.0, 1.0, 0.8])
+    rho, level = np.array([0.5, 1.0, 2.0, 2.0]), np.array([0.6, 0.7, 0.5, 0.9])
+    got = point_of_utility(np.tile(X, (4, 1)), np.tile(y, (4, 1)), np.tile(W, (4, 1)), rho, level, beyond=True)
+    np.testing.assert_allclose([reference_utility(g, X, W, r) for g, r in zip(got, rho)], level, rtol=1e-12)
+    t = ((1.0 - level) / (W * np.abs(y - X) ** rho[:, None]).sum(-1)) ** (1.0 / rho)
+    np.testing.assert_allclose(got, X + t[:, None] * (y - X), rtol=1e-12)
 
 
 @pytest.mark.parametrize("rho", RHOS)

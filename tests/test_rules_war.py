@@ -2,7 +2,7 @@
 battle signals, belief learning and the power shift of a pause.
 
 Every expected value is computed here from the formula the rule states; arrays carry a
-leading replication axis (R,) as the model passes them.
+leading world axis (W,) as the model passes them (belligerents first where there are several).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.war import balance, battle_signal, learn, next_capability, pause_shift
+from sim.war import balance, battle_signal, fight, learn, loss_share, next_capability, pause_shift, side_strength
 
 
 # ------------------------------------------------------------------------------ balance
@@ -30,6 +30,17 @@ def test_balance_per_world_and_per_world_decisiveness():
     np.testing.assert_allclose(balance(a, b), a / (a + b), rtol=1e-14)
     # side B's chance is the complement: the function is antisymmetric in the sides
     np.testing.assert_allclose(balance(b, a, g), 1.0 - balance(a, b, g), rtol=1e-14)
+
+
+def test_balance_at_decisiveness_one_is_exactly_the_share_of_strength():
+    # no power is taken where g = 1: the same bits as c_A / (c_A + c_B), world by world
+    rng = np.random.default_rng(2)
+    a, b = rng.uniform(0.01, 3.0, 50), rng.uniform(0.01, 3.0, 50)
+    g = np.where(np.arange(50) % 2 == 0, 1.0, 2.5)
+    got = balance(a, b, g)
+    one = g == 1.0
+    np.testing.assert_array_equal(got[one], a[one] / (a[one] + b[one]))
+    np.testing.assert_allclose(got[~one], a[~one] ** 2.5 / (a[~one] ** 2.5 + b[~one] ** 2.5), rtol=1e-14)
 
 
 def test_more_decisive_war_favours_the_stronger_side_more():
@@ -64,6 +75,15 @@ def test_next_capability_per_world_with_noise():
     got = next_capability(c, a, r, pr, i, shock, 0.3, 1e-3)
     want = [reference_capability(*args, 0.3, 1e-3) for args in zip(c, a, r, pr, i, shock)]
     np.testing.assert_allclose(got, want, rtol=1e-14)
+
+
+def test_loss_share_is_attrition_times_intensity_with_noise_held_in_zero_one():
+    a = np.array([0.1, 0.1, 0.1, 0.5, 0.2])
+    i = np.array([1.0, 0.5, 1.0, 1.0, 0.0])
+    shock = np.array([1.0, -2.0, -10.0, 10.0, 3.0])
+    # 0.1 (1 + 0.3); 0.05 (1 - 0.6); a shock below -1/noise: no loss; 0.5 (1 + 3) > 1: all; no fighting
+    want = [0.13, 0.02, 0.0, 1.0, 0.0]
+    np.testing.assert_allclose(loss_share(a, i, shock, 0.3), want, rtol=1e-14, atol=1e-17)
 
 
 def test_a_large_negative_shock_costs_nothing_and_never_adds_strength():
@@ -148,3 +168,40 @@ def test_the_side_that_resupplies_faster_gains_from_a_pause():
     # no days, no shift; more days, more shift
     assert pause_shift(1.0, 1.0, 0.02, 0.01, 0.0) == pytest.approx(0.0, abs=1e-15)
     assert pause_shift(1.0, 1.0, 0.02, 0.01, 60.0) > pause_shift(1.0, 1.0, 0.02, 0.01, 30.0) > 0
+
+
+# ------------------------------------------------------------------------ a day of war
+
+
+def test_side_strength_sums_the_belligerents_of_a_side():
+    capability = np.array([[1.0, 2.0], [0.5, 0.25], [3.0, 4.0]])  # (m, W): two on side 0, one on side 1
+    side = np.array([0, 1, 0])
+    np.testing.assert_array_equal(side_strength(capability, side, 0), [4.0, 6.0])
+    np.testing.assert_array_equal(side_strength(capability, side, 1), [0.5, 0.25])
+
+
+def test_a_day_of_war_is_fought_at_the_dawn_balance_then_moves_every_capability():
+    """Three belligerents (two on side A), four worlds: every output from the formulas."""
+    c = np.array([[1.0, 0.5, 2.0, 1.0], [0.6, 1.5, 0.5, 1.0], [0.4, 0.5, 1.0, 0.2]])  # (m, W); rows 0, 2 are side A
+    side = np.array([0, 1, 0])
+    att = np.array([[0.02], [0.05], [0.1]]) * np.ones(4)
+    sup = np.array([[0.01], [0.03], [0.0]]) * np.ones(4)
+    pause = np.array([[1.0], [2.0], [0.5]]) * np.ones(4)
+    intensity = np.array([1.0, 0.5, 0.0, 1.0])
+    shock = np.array([[0.5, -1.0, 2.0], [0.0, 1.0, -0.5], [1.0, 1.0, 1.0], [-4.0, 0.3, 0.0]])  # (W, m)
+    battle_draw = np.array([0.3, 0.9, 0.1, 0.55])
+    fighting_draw = np.array([0.2, 0.6, 0.0, 0.99])
+    g, noise, floor = np.array([1.0, 2.0, 1.0, 0.5]), 0.3, 1e-3
+    day = fight(c, side, att, sup, pause, intensity, shock, battle_draw, fighting_draw, g, noise, floor)
+    strength_a, strength_b = c[0] + c[2], c[1]
+    p = strength_a**g / (strength_a**g + strength_b**g)
+    np.testing.assert_allclose(day.balance, p, rtol=1e-14)
+    np.testing.assert_array_equal(day.happened, fighting_draw < intensity)
+    np.testing.assert_array_equal(day.a_won, battle_draw < p)
+    for j in range(3):
+        for w in range(4):
+            args = (c[j, w], att[j, w], sup[j, w], pause[j, w], intensity[w], shock[w, j], noise, floor)
+            assert day.capability[j, w] == pytest.approx(reference_capability(*args), rel=1e-14)
+            lost = c[j, w] * min(att[j, w] * intensity[w] * max(1 + noise * shock[w, j], 0.0), 1.0)
+            assert day.lost[j, w] == pytest.approx(lost, rel=1e-14, abs=1e-300)
+    assert day.balance[0] == pytest.approx(1.4 / 2.0)  # (1 + 0.4) / (1 + 0.4 + 0.6)
