@@ -281,9 +281,9 @@ def test_a_large_audience_cost_means_conceding_nothing_past_the_opening():
 
 
 def test_when_the_balance_turns_stated_positions_move_apart():
-    """B's fortunes rise sharply from day 20 (an event quadruples its resupply and its
-    capability): with eta > 0 B hardens, and the positions move apart after the turn."""
-    turn = "+scenario.events={turn: {day: 20, scale: {scenario.parties.b.capability: 1, scenario.parties.b.resupply: 40}}}"
+    """B's fortunes rise sharply from day 20 (an event multiplies its resupply by 40): with
+    eta > 0 B hardens, and the positions move apart after the turn."""
+    turn = "+scenario.events={turn: {day: 20, scale: {scenario.parties.b.resupply: 40}}}"
     common = ("scenario=symmetric_dyad", "replications=30", "scenario.days=60", turn,
               "scenario.parties.a.tactic.beta=0.3", "scenario.parties.b.tactic.beta=0.3",
               "scenario.parties.a.tactic.deadline=12", "scenario.parties.b.tactic.deadline=12",
