@@ -463,3 +463,45 @@ def test_a_package_of_separate_interests_gives_each_side_its_own_items(rule):
     t = make_table(np.zeros((2, 3, 3)), salience, ideal, [[0.5, 0.3, 0.0], [0.8, 0.5, 0.95]],
                    together=np.ones((3, 3), bool))
     np.testing.assert_allclose(RULES[rule].propose(t), np.tile([0.6, 1.0, 1.0], (3, 1)), atol=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+def test_a_package_without_a_trade_leaves_items_where_the_concerned_want_them(rule):
+    # item 0 only A cares about; on item 1 both share the ideal 0.4: nothing moves toward B
+    # (B's ideal on item 0, 0.0, would cost A and give B nothing)
+    ideal = np.array([[1.0, 0.4], [0.0, 0.4]])
+    salience = np.array([[0.6, 0.4], [0.0, 1.0]])
+    t = make_table(np.zeros((2, 2, 2)), salience, ideal, [[0.3, 0.7], [0.2, 0.5]], together=np.ones((2, 2), bool))
+    np.testing.assert_allclose(RULES[rule].propose(t), np.tile([1.0, 0.4], (2, 1)), atol=1e-12)
+
+
+def test_nash_package_when_one_side_accepts_nothing_short_of_its_ideal():
+    """A's war value 1: its reservation point is its ideal, so a package leaves A a gain of
+    exactly 0 (G_A >= 0 holds only at A's ideal on item 0, the item A weighs) and the Nash
+    product is 0 on every feasible package. Of those, the Pareto-efficient one gives B
+    item 1, which only B cares about, at B's ideal 0.9: terms (1, 0.9) in both worlds.
+
+    World 0: B's war value 0.4 puts its reservation point at (0.75, 0.45) (t = 0.6 / 0.8 of
+    the way from (0, 0.9) to A's ideal (1, 0.3)); its gain at (1, 0.9) is
+    0.5 (0 - 0.25) + 0.5 (1 - 0.55) = 0.1 >= 0. Item 0 alone has no range (A wants 1, B
+    nothing above 0.75): the package is what lets A keep its ideal there, where issue by
+    issue gives the midpoint 0.875 of the reservation points.
+    World 1: B's war value 0.1 is below its utility at A's ideal (0.2): its reservation
+    point is A's ideal, where both gains are exactly 0."""
+    ideal = np.array([[1.0, 0.3], [0.0, 0.9]])
+    salience = np.array([[1.0, 0.0], [0.5, 0.5]])
+    values = [[1.0, 1.0], [0.4, 0.1]]
+    t = make_table(np.zeros((2, 2, 2)), salience, ideal, values, together=np.ones((2, 2), bool))
+    np.testing.assert_allclose(t.reservation[:, 0], [[1.0, 0.3], [0.75, 0.45]], rtol=1e-12)
+    np.testing.assert_allclose(t.reservation[1, 1], [1.0, 0.3], rtol=1e-12)
+    np.testing.assert_allclose(nash(t), [[1.0, 0.9], [1.0, 0.9]], atol=1e-12)
+    alone = make_table(np.zeros((2, 2, 2)), salience, ideal, values)
+    np.testing.assert_allclose(nash(alone), [[0.875, 0.9], [1.0, 0.9]], atol=1e-9)
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+def test_a_one_issue_package_on_which_both_share_the_ideal_is_that_ideal(rule):
+    # nothing to trade and nothing to split: whatever the war values, the terms are the ideal
+    ideal = np.array([[0.3], [0.3]])
+    t = make_table(np.zeros((2, 2, 1)), np.ones((2, 1)), ideal, [[0.2, 0.9], [0.5, 0.1]], together=np.ones((2, 1), bool))
+    np.testing.assert_allclose(RULES[rule].propose(t), [[0.3], [0.3]], atol=1e-9)
