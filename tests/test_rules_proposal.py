@@ -505,3 +505,52 @@ def test_a_one_issue_package_on_which_both_share_the_ideal_is_that_ideal(rule):
     ideal = np.array([[0.3], [0.3]])
     t = make_table(np.zeros((2, 2, 1)), np.ones((2, 1)), ideal, [[0.2, 0.9], [0.5, 0.1]], together=np.ones((2, 1), bool))
     np.testing.assert_allclose(RULES[rule].propose(t), [[0.3], [0.3]], atol=1e-9)
+
+
+def test_nash_package_when_the_second_side_accepts_nothing_short_of_its_ideal():
+    # the case above with the parties' order swapped: now the second party's gain is the one
+    # that is exactly 0, and the product 0 must still count as feasible (G >= 0, not > 0)
+    ideal = np.array([[0.0, 0.9], [1.0, 0.3]])
+    salience = np.array([[0.5, 0.5], [1.0, 0.0]])
+    values = [[0.4, 0.1], [1.0, 1.0]]
+    t = make_table(np.zeros((2, 2, 2)), salience, ideal, values, together=np.ones((2, 2), bool))
+    np.testing.assert_allclose(nash(t), [[1.0, 0.9], [1.0, 0.9]], atol=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+def test_a_party_outside_the_package_does_not_change_its_terms(rule):
+    # the second of three parties weighs only item 2, which is agreed alone: the package
+    # (items 0 and 1) is between the first and the last party, as if the second were absent
+    ideal = np.array([[1.0, 0.0, 1.0], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0]])
+    salience = np.array([[0.4, 0.3, 0.3], [0.0, 0.0, 1.0], [0.5, 0.5, 0.0]])
+    values = [[0.2, 0.3], [0.2, 0.2], [0.25, 0.1]]
+    together = np.tile([True, True, False], (2, 1))
+    three = make_table(np.zeros((3, 2, 3)), salience, ideal, values, together=together)
+    two = make_table(np.zeros((2, 2, 3)), salience[[0, 2]], ideal[[0, 2]], [values[0], values[2]], together=together)
+    by_issue = make_table(np.zeros((2, 2, 3)), salience[[0, 2]], ideal[[0, 2]], [values[0], values[2]])
+    got = RULES[rule].propose(three)[:, :2]
+    np.testing.assert_allclose(got, RULES[rule].propose(two)[:, :2], atol=1e-12)
+    assert np.abs(got - RULES[rule].propose(by_issue)[:, :2]).max() > 0.05  # the package is traded, not split alone
+
+
+def stack_worlds(*tables: Table) -> Table:
+    """One table of the worlds of several (parties' rho may differ between them)."""
+    per_party = ("positions", "concerned", "salience", "capability", "ideal", "rho", "reservation")
+    return Table(**{name: np.concatenate([getattr(t, name) for t in tables], axis=1) for name in per_party},
+                 together=np.concatenate([t.together for t in tables]))
+
+
+@pytest.mark.parametrize("rule", ["nash", "kalai"])
+def test_a_package_is_joint_in_the_worlds_where_both_utilities_are_linear(rule):
+    # the same package in two worlds; in the first B's utility is quadratic (rho 2), so that
+    # world is solved issue by issue; the second, linear in both, still gets the joint terms
+    ideal = np.array([[1.0, 0.0], [0.0, 1.0]])
+    salience = np.array([[0.7, 0.3], [0.4, 0.6]])
+    together = np.ones((1, 2), bool)
+    curved = make_table(np.zeros((2, 1, 2)), salience, ideal, [[0.2], [0.2]], rho=[1.0, 2.0], together=together)
+    linear = make_table(np.zeros((2, 1, 2)), salience, ideal, [[0.2], [0.2]], together=together)
+    got = RULES[rule].propose(stack_worlds(curved, linear))
+    np.testing.assert_allclose(got[1], RULES[rule].propose(linear)[0], atol=1e-12)
+    np.testing.assert_allclose(got[0], RULES[rule].propose(curved)[0], atol=1e-12)
+    alone = make_table(np.zeros((2, 1, 2)), salience, ideal, [[0.2], [0.2]])
+    assert np.abs(got[1] - RULES[rule].propose(alone)[0]).max() > 0.05  # the joint terms differ from item by item
