@@ -554,3 +554,27 @@ def test_a_package_is_joint_in_the_worlds_where_both_utilities_are_linear(rule):
     np.testing.assert_allclose(got[0], RULES[rule].propose(curved)[0], atol=1e-12)
     alone = make_table(np.zeros((2, 1, 2)), salience, ideal, [[0.2], [0.2]])
     assert np.abs(got[1] - RULES[rule].propose(alone)[0]).max() > 0.05  # the joint terms differ from item by item
+
+
+@pytest.mark.parametrize("radius_a, radius_b, want", [
+    # B's gain is exactly 0 once item 1 is at its ideal: A's best; then KS on item 0, t = 1/6
+    ((0.5, 0.5), (1.0, 0.0), (1 / 6, 1.0)),
+    # A's gain is exactly 0 when item 1 is at B's ideal: B's best; KS on item 1, t = 5/6
+    ((0.0, 1.0), (0.5, 0.5), (0.0, 5 / 6)),
+], ids=["B-reaches-0-at-a-segment-end", "A-reaches-0-at-a-segment-end"])
+def test_kalai_package_when_a_gain_reaches_0_exactly_where_a_segment_ends(radius_a, radius_b, want):
+    """A's ideal (0, 0), B's (1, 1), saliences A (0.75, 0.25), B (0.25, 0.75): the frontier
+    moves item 1 first (A loses 1/3 of what B gains), then item 0. Reservation points at the
+    given distances from each ideal; the gains are binary fractions, so a gain of 0 at a
+    segment's end is exactly 0. Case 1: G_A = 0.5 - 0.25 s1 - 0.75 s0, G_B = -0.75 + 0.75 s1
+    + 0.25 s0: A's best 0.25 (s1 = 1), B's best 1/12 (s0 = 1/3); equal shares at s0 = 1/6.
+    Case 2: G_A = 0.25 - 0.25 s1, G_B = -0.5 + 0.75 s1: A's best 1/12, B's 0.25 (s1 = 1);
+    equal shares at s1 = 5/6. Issue by issue both have an empty range on one item."""
+    ideal = np.array([[0.0, 0.0], [1.0, 1.0]])
+    salience = np.array([[0.75, 0.25], [0.25, 0.75]])
+    reservation = np.array([[radius_a], [np.subtract(1.0, radius_b)]])  # (n, W, K)
+    t = Table(np.zeros((2, 1, 2)), salience > 0, salience, np.ones((2, 1)), ideal, np.ones(2), reservation,
+              together=np.ones((1, 2), bool))
+    np.testing.assert_allclose(kalai(t), [want], atol=1e-12)
+    alone = Table(np.zeros((2, 1, 2)), salience > 0, salience, np.ones((2, 1)), ideal, np.ones(2), reservation)
+    assert np.abs(kalai(alone)[0] - want).max() > 0.1  # the package, not the items alone, gives these terms
