@@ -18,6 +18,9 @@ import numpy as np
 from sim.utility import issue_utility
 
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+# Package gains are sums of products of numbers in [0, 1]: one within rounding of 0 is 0, so
+# that a side which accepts nothing short of its ideal is not decided by the last bit.
+_ROUNDING = 1e-12
 
 
 @dataclass
@@ -175,7 +178,7 @@ def _nash_on_segments(a0, al, b0, be):
         t = np.where((al > 0) & (be > 0), (be * a0 - al * b0) / (2 * al * be), np.where(be > 0, 1.0, 0.0))
     t = np.clip(np.nan_to_num(t), 0.0, 1.0)
     ga, gb = a0 - al * t, b0 + be * t
-    product = np.where((ga >= 0) & (gb >= 0), ga * gb, -np.inf)
+    product = np.where((ga >= -_ROUNDING) & (gb >= -_ROUNDING), np.maximum(ga, 0.0) * np.maximum(gb, 0.0), -np.inf)
     seg = product.argmax(axis=-1)
     pick = np.take_along_axis(t, seg[:, None], axis=-1)[:, 0]
     return seg, pick, np.isfinite(product.max(axis=-1))
@@ -200,7 +203,7 @@ def _kalai_on_segments(a0, al, b0, be):
     valid = (t >= 0) & (t <= 1) & ((al > 0) | (be > 0)) & np.isfinite(t)
     seg = np.where(valid.any(axis=-1), valid.argmax(axis=-1), 0)
     pick = np.take_along_axis(np.where(valid, t, 0.0), seg[:, None], axis=-1)[:, 0]
-    feasible = valid.any(axis=-1) & (best_a > 0) & (best_b > 0)
+    feasible = valid.any(axis=-1) & (best_a > _ROUNDING) & (best_b > _ROUNDING)  # shares of a best gain 0 are undefined
     return seg, pick, feasible
 
 

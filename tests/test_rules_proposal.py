@@ -578,3 +578,19 @@ def test_kalai_package_when_a_gain_reaches_0_exactly_where_a_segment_ends(radius
     np.testing.assert_allclose(kalai(t), [want], atol=1e-12)
     alone = Table(np.zeros((2, 1, 2)), salience > 0, salience, np.ones((2, 1)), ideal, np.ones(2), reservation)
     assert np.abs(kalai(alone)[0] - want).max() > 0.1  # the package, not the items alone, gives these terms
+
+
+@pytest.mark.parametrize("order", [[0, 1], [1, 0]], ids=["first-side", "second-side"])
+def test_kalai_package_falls_back_when_a_side_accepts_nothing_short_of_its_ideal(order):
+    """A (war value 1) gains exactly 0 at best, so its share of its best gain is undefined:
+    Kalai-Smorodinsky has no package solution and the items get their issue-by-issue terms,
+    whichever side is listed first (the rounding of a zero gain must not decide it). World 0:
+    item 0 has no range alone, so its terms are the midpoint 0.875 of the reservation
+    points (see the Nash case above); item 1, which only B weighs, goes to B's ideal."""
+    ideal = np.array([[1.0, 0.3], [0.0, 0.9]])[order]
+    salience = np.array([[1.0, 0.0], [0.5, 0.5]])[order]
+    values = np.array([[1.0, 1.0], [0.4, 0.1]])[order]
+    t = make_table(np.zeros((2, 2, 2)), salience, ideal, values, together=np.ones((2, 2), bool))
+    alone = make_table(np.zeros((2, 2, 2)), salience, ideal, values)
+    np.testing.assert_allclose(kalai(t), kalai(alone), atol=1e-12)
+    np.testing.assert_allclose(kalai(t)[0], [0.875, 0.9], atol=1e-9)
