@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, make_cfg
+from conftest import ROOT, make_cfg, one_line_error
 from sim import ConfigError, simulate
 from sim.calibrate import (
     distance, fit_config, importance_weights, observations, run_calibration, simulate_draws, summary,
@@ -278,10 +278,7 @@ BAD = [
 
 @pytest.mark.parametrize("overrides,words", BAD, ids=[" ".join(o)[:60] for o, _ in BAD])
 def test_bad_observed_calibrate_posterior_and_territory_values_are_one_line(overrides, words):
-    with pytest.raises(ConfigError) as err:
-        validate(to_config(make_cfg(*overrides)))
-    message = str(err.value)
-    assert words in message and "\n" not in message
+    one_line_error(lambda: validate(to_config(make_cfg(*overrides))), words)
 
 
 @pytest.mark.parametrize("column,words", [("area", None), ("km2", "allowed: area"), ("date", "allowed: area")])
