@@ -219,12 +219,12 @@ def _check_sweep(app, base: DictConfig, force: bool) -> None:
                         raise ConfigError(f"hydra.sweep.subdir gives points {subdirs[sub]} and {num} the same folder "
                                           f"{sub!r}; allowed: a pattern with ${{hydra.job.num}} or every swept key")
                     subdirs[sub] = num
+            sweep.records_for_sweep(task, jobs[num])  # as the point will run: its memory is what counts
             config = check_config(task)
         except ConfigError as err:
             raise type(err)(f"{err}{where}") from err
         if first is None:
             first = task
-            sweep.records_for_sweep(config, jobs[0])
             _note_size(budget.footprint(config).disk, len(jobs))
 
 

@@ -141,3 +141,19 @@ def test_safe_name_is_one_folder_name(name):
     safe = safe_name(name)
     assert safe and safe not in (".", "..") and "/" not in safe and "\\" not in safe and len(safe) <= 100
     safe.encode("utf-8")  # never a byte the filesystem may refuse
+
+
+def test_a_sweep_is_refused_for_memory_only_by_what_its_points_keep(monkeypatch):
+    """Sweep points keep only outcomes (no rounds, no timeline): memory that fits those
+    passes; the same memory refuses a single run that keeps its rounds and timeline."""
+    from sim.config import to_config
+    from sim.precheck import Refused
+
+    cfg = sim.compose(["replications=20000", "record.rounds=false", "record.timeline=false"])
+    lean = budget.footprint(to_config(cfg)).memory
+    full = budget.footprint(to_config(sim.compose(["replications=20000"]))).memory
+    assert full > 2 * lean
+    monkeypatch.setattr(budget, "available_memory", lambda: 2 * lean)
+    precheck(["-m", "replications=20000", "mediator.bias=0,0.5", "hydra.sweep.dir=/tmp/negsim-never-written"])
+    with pytest.raises(Refused, match="of memory"):
+        precheck(["replications=20000", "hydra.run.dir=/tmp/negsim-never-written"])
