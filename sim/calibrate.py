@@ -148,14 +148,12 @@ def observations(config: Config) -> pd.DataFrame:
 def fit_config(config: Config, days: int) -> Config:
     """The config the draws run: `days` days, timeline only, no plots; rounds and events
     that could only come after the last observation are dropped."""
-    from sim.distributions import support as day_support
-
     oc = OmegaConf.structured(config)
     sc = oc.scenario
     sc.days = days
     sc.calendar = [r for r in sc.calendar if r.day < days]
     late = [name for name, ev in config.scenario.events.items()
-            if (day_support(ev.day)[0] if isinstance(ev.day, dict) else ev.day) >= days]
+            if (support(ev.day)[0] if isinstance(ev.day, dict) else ev.day) >= days]
     for name in late:
         del sc.events[name]
     oc.record.rounds, oc.record.timeline, oc.plots = False, True, False

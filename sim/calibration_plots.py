@@ -13,24 +13,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.distributions import pdf, support  # noqa: E402
-from sim.store import atomically  # noqa: E402
-
-
-def _save(fig, path: Path) -> Path:
-    atomically(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return Path(path)
+from sim.plots import _grid, _save  # noqa: E402
 
 
 def marginals(posterior: pd.DataFrame, priors: dict[str, dict], ranges: list, path: Path) -> Path:
     """One panel per parameter: the posterior's weighted histogram over the prior's density."""
-    n = len(priors)
-    cols = min(n, 3)
-    fig, axes = plt.subplots(int(np.ceil(n / cols)), cols, figsize=(4.2 * cols, 3.0 * np.ceil(n / cols)), squeeze=False)
-    for ax in axes.ravel()[n:]:
-        ax.set_visible(False)
+    fig, axes = _grid(len(priors), sharex=False)
     weight = posterior["weight"].to_numpy(float)
-    for ax, ((name, spec), rng) in zip(axes.ravel(), zip(priors.items(), ranges)):
+    for ax, ((name, spec), rng) in zip(axes, zip(priors.items(), ranges)):
         lo, hi = support(spec, rng)
         values = posterior[name].to_numpy(float)
         if not np.isfinite(lo) or not np.isfinite(hi):
@@ -44,10 +34,9 @@ def marginals(posterior: pd.DataFrame, priors: dict[str, dict], ranges: list, pa
             ax.set_xscale("log")
         ax.set_title(name, fontsize=7)
         ax.set_yticks([])
-    axes.ravel()[0].legend(fontsize=8)
+    axes[0].legend(fontsize=8)
     fig.suptitle(f"Posterior marginals ({len(posterior):,} draws kept) against the priors")
-    fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, Path(path))
 
 
 def predictive(predictive: pd.DataFrame, observed: pd.DataFrame, path: Path) -> Path:
@@ -70,5 +59,4 @@ def predictive(predictive: pd.DataFrame, observed: pd.DataFrame, path: Path) -> 
         ax.tick_params(axis="x", labelrotation=30)
         ax.legend(fontsize=8)
     fig.suptitle("Posterior predictive of the fitted series (state at the end of each date)")
-    fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, Path(path))

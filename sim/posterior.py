@@ -85,7 +85,7 @@ def check_posterior(cfg: Config) -> None:
             raise ConfigError(f"posterior.file: column {path!r} is not a numeric per-world key of this config; "
                               "allowed: parameters such as war.territory.speed (or list the ones to use in posterior.columns)")
         values = frame[path].to_numpy(float)
-        outside = values[~np.array([v in key.range for v in values])] if key.range is not None else []
+        outside = values[~np.array([v in key.range for v in values])]  # a num or int key always has a range
         if len(outside):
             fail(f"posterior.file: {path}", float(outside[0]), f"allowed: {key.range.describe()}")
     if "weight" in frame:

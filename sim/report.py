@@ -182,7 +182,7 @@ def design_axes(folder: Path) -> list[str] | None:
 
 def report_design(folder: Path, axes: list[str], quiet: bool = False) -> int:
     """A design folder: its summary again, from its tables (the study plots come with the run)."""
-    summary, _ = tally(pd.read_parquet(folder / "outcomes.parquet"), ["point", *axes])
+    summary = summarize(pd.read_parquet(folder / "outcomes.parquet"), by=["point", *axes])
     write_csv(summary, folder / "summary.csv")
     if not quiet:
         shown = summary.drop(columns=["point"], errors="ignore")

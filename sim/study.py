@@ -77,10 +77,10 @@ def calibration(cfg, config, out: Path) -> dict:
 def summarise_design(result, config, out: Path, plots: bool = True) -> list:
     """`summary.csv` per point and issue, and (with `plots`) the study's metrics against its
     axes (sim/study_plots.py)."""
-    from sim.report import tally
+    from sim.outcome import summarize
     from sim.store import write_csv
 
-    summary, _ = tally(result.outcomes, ["point", *design.axes(config)])
+    summary = summarize(result.outcomes, by=["point", *design.axes(config)])
     files = [write_csv(summary, out / "summary.csv")]
     if plots:
         from sim import study_plots

@@ -99,8 +99,10 @@ def read_plan(sweep_dir: Path) -> dict | None:
             raise TypeError("jobs is not a list of override lists")
     except (OSError, ValueError, TypeError, KeyError) as err:
         raise PlanError(f"{path} is not a sweep plan ({type(err).__name__}: {err})") from err
-    plan.setdefault("id", plan_id(jobs))
-    plan.setdefault("swept", swept_keys(jobs))
+    if "id" not in plan:  # a plan of an older negsim: derive them (each point reads the plan)
+        plan["id"] = plan_id(jobs)
+    if "swept" not in plan:
+        plan["swept"] = swept_keys(jobs)
     return plan
 
 

@@ -10,7 +10,7 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.store import atomically  # noqa: E402
+from sim.plots import _save  # noqa: E402
 
 BAND = (0.05, 0.95)  # the 90% band across worlds
 
@@ -34,7 +34,4 @@ def territory(timeline: pd.DataFrame, path: Path, observed: pd.DataFrame | None 
     ax.set_title("Area held by each side (median, 90% band across worlds)")
     ax.tick_params(axis="x", labelrotation=30)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    atomically(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"))
-    plt.close(fig)
-    return Path(path)
+    return _save(fig, Path(path))
