@@ -17,33 +17,39 @@ from sim import streams
 
 @dataclass
 class Noise:
-    attrition: np.ndarray  # (W, days, n_belligerents) standard normal
-    battle: np.ndarray  # (W, days) uniform: the day's battle signal
-    fighting: np.ndarray  # (W, days) uniform: whether a battle happens at reduced intensity
-    breakdown: np.ndarray  # (W, days, K) uniform: collapse of agreed items
+    """Each replication's draws once (rows: its replications in sorted order); `rows[w]` is
+    world w's row, or None when the worlds are those rows in that order."""
+
+    attrition: np.ndarray  # (n, days, n_belligerents) standard normal
+    battle: np.ndarray  # (n, days) uniform: the day's battle signal
+    fighting: np.ndarray  # (n, days) uniform: whether a battle happens at reduced intensity
+    breakdown: np.ndarray  # (n, days, K) uniform: collapse of agreed items
+    rows: np.ndarray | None = None
 
     def day(self, d: int):
-        return self.attrition[:, d], self.battle[:, d], self.fighting[:, d], self.breakdown[:, d]
+        """Day d's draws of every world, (W, ...) each."""
+        draws = self.attrition[:, d], self.battle[:, d], self.fighting[:, d], self.breakdown[:, d]
+        return draws if self.rows is None else tuple(x[self.rows] for x in draws)
 
 
 def draw(seed: int, replication_ids: np.ndarray, days: int, n_belligerents: int, n_issues: int) -> Noise:
     """One block of uniform draws per world, laid out (W, days, ...).
 
     One call per replication keeps the per-stream cost low; worlds that share a
-    replication (the points of a design: common random numbers) share its draws. The
-    normal shocks are the inverse normal CDF of their uniforms, computed at once.
+    replication (the points of a design: common random numbers) share its draws, drawn
+    and transformed once and gathered day by day. The normal shocks are the inverse
+    normal CDF of their uniforms, computed at once.
     """
     width = n_belligerents + 2 + n_issues
     unique, back = np.unique(np.asarray(replication_ids), return_inverse=True)
     # single precision halves the memory the block touches; 2**-24 resolution is ample
     block = np.empty((len(unique), days, width), dtype=np.float32)
     streams.fill_uniform(seed, unique, block)  # each row: the PCG64 stream of SeedSequence(seed, (r,))
-    if len(unique) < len(back):
-        block = block[back]
     b = n_belligerents
     return Noise(
         attrition=ndtri(np.clip(block[:, :, :b].astype(float), 2.0**-26, 1.0 - 2.0**-26)),  # no infinite shocks
         battle=block[:, :, b],
         fighting=block[:, :, b + 1],
         breakdown=block[:, :, b + 2 :],
+        rows=None if np.array_equal(back.ravel(), np.arange(len(back))) else back.ravel(),
     )

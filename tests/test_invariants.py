@@ -163,6 +163,28 @@ def test_same_seed_same_tables_other_seed_different(overrides):
     assert differs.mean() > 0.9
 
 
+def test_a_world_is_its_replication_whatever_the_order_of_the_ids():
+    """Replication r fights the same war listed first or last (a bug once gave each world the
+    noise of the replication at its rank among the sorted ids)."""
+    cfg = make_cfg("replications=4", "record.timeline=false")
+    forward = simulate(cfg, replication_ids=[1, 3]).worlds.set_index("replication")
+    backward = simulate(cfg, replication_ids=[3, 1]).worlds.set_index("replication")
+    pd.testing.assert_frame_equal(backward.loc[[1, 3]], forward.loc[[1, 3]], check_exact=True)
+
+
+def test_a_design_block_across_two_points_keeps_each_worlds_noise(monkeypatch):
+    """A block that holds the last replications of one point and the first of the next (none
+    repeated) gives every world its own replication's war, as one big block does."""
+    import sim.ensemble as run
+
+    cfg = make_cfg("+design.axes={mediator.bias: [0.0, 0.3]}", "design.replications=3", "record.timeline=false")
+    whole = run.simulate(cfg)
+    monkeypatch.setattr(run, "BLOCK", 2)  # blocks: (p0 r0, p0 r1), (p0 r2, p1 r0), (p1 r1, p1 r2)
+    blocks = run.simulate(cfg)
+    for name in ("outcomes", "worlds"):
+        pd.testing.assert_frame_equal(getattr(blocks, name), getattr(whole, name), check_exact=True)
+
+
 def test_blocks_give_exactly_the_tables_of_one_ensemble(monkeypatch):
     import sim.ensemble as run
 
