@@ -66,7 +66,9 @@ def seconds(fn, repeats: int) -> list[float]:
 
 
 def fmt(values: list[float], unit: str = "/s") -> str:
-    return f"{statistics.median(values):>9,.0f}{unit} ({min(values):,.0f}-{max(values):,.0f})"
+    """Median (min-max): rates as whole numbers, seconds to a hundredth."""
+    d = 2 if unit.strip() == "s" else 0
+    return f"{statistics.median(values):>9,.{d}f}{unit} ({min(values):,.{d}f}-{max(values):,.{d}f})"
 
 
 def rates(R: int, repeats: int, *overrides: str) -> list[float]:

@@ -180,6 +180,22 @@ def test_answers_rule_out_types_but_never_the_true_one():
         assert beliefs.possible.sum(axis=0).mean() < beliefs.possible.shape[0]  # the answers did reveal something
 
 
+def test_in_the_2022_scenario_the_answers_rarely_reveal_a_type():
+    """README's finding: with private information alone, every type rejects the same early
+    proposals, so at the horizon all seven types are still possible in most worlds."""
+    from sim.config import to_config, validate
+    from sim.model import NegotiationModel
+    from sim.worlds import resolve
+
+    alone = [f"scenario.mechanisms.{m}.enabled=false" for m in MECHANISMS if m != "private_information"]
+    cfg = validate(to_config(make_cfg("replications=300", "record.timeline=false", "record.rounds=false", *alone)))
+    model = NegotiationModel(cfg, resolve(cfg, np.zeros(300, int), np.arange(300))).run()
+    for party in model.parties:
+        left = party.beliefs.possible.sum(axis=0)
+        assert (left == cfg.scenario.mechanisms.private_information.types).mean() > 0.8, party.name
+        assert (left == 1).mean() < 0.05, party.name
+
+
 def test_the_types_beliefs_converge_as_battles_reveal_the_balance():
     """Every type learns from the same battles by p <- p + lambda (signal - p), so two types'
     beliefs differ by their initial gap times (1 - lambda)^battles."""
