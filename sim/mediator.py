@@ -104,8 +104,8 @@ class Mediator(mesa.Agent):
         reach = coverage(level, m.issue_salience(), self.p.max_salience)
         on_table = held[:, None] & open_ & reach
         shifts = m.pause_shift_against()
-        deals = {p: self._deal_for(p, terms) for p in m.parties}
-        answers = np.stack([p.answer(terms, on_table, stock.values[p], shifts[p], deal=deals[p]) for p in m.parties])
+        weighed = {p: p.weigh(terms, on_table, shifts[p], self._deal_for(p, terms)) for p in m.parties}
+        answers = np.stack([weighed[p].decide(stock.values[p], p.true_aspiration, p.belief) for p in m.parties])
         packages_allowed = np.take_along_axis(self.p.packages, level[:, None], axis=-1)[:, 0]
         agreed = agree(answers, m.concerned(), on_table, open_, m.worlds.issues.package, packages_allowed)
         progress = m.settle(agreed, terms, day, number)
@@ -113,7 +113,7 @@ class Mediator(mesa.Agent):
         self.proposal = np.where(held[:, None] & open_, terms, self.proposal)
         for p, answer in zip(m.parties, answers):  # what the answers reveal about each party's type
             if p.beliefs is not None:
-                self._learn_types(p, stock, terms, on_table, shifts[p], deals[p], answer, held)
+                self._learn_types(p, stock, weighed[p], on_table, answer, held)
 
         if m.log is not None:
             m.log.add(
@@ -174,17 +174,22 @@ class Mediator(mesa.Agent):
         p_break = np.take_along_axis(means, at[:, None], axis=-1)[:, 0]
         return np.where(on, share, 1.0), p_break
 
-    def _learn_types(self, party, stock, terms, on_table, shift, deal, answer, held) -> None:
-        """Rule out the types that would have answered otherwise on the items put to the party."""
+    def _learn_types(self, party, stock, weighed, on_table, answer, held) -> None:
+        """Rule out the types that would have answered otherwise on the items put to the party
+        (weighed as the party weighed them, before this round's agreements)."""
         m = self.model
         update = held & m.worlds.mechanisms.private_information & (party.beliefs.possible.sum(axis=0) > 1)
         if not update.any():  # every type already revealed: nothing left to learn
             return
         asked = on_table & m.concerned()[party.index]
-        would = party.answer(terms, on_table, stock.types[party], shift, aspiration=stock.type_aspirations[party],
-                             deal=deal, belief=party.beliefs.balance)  # (M, W, K): every type at once
-        consistent = ((would == answer) | ~asked).all(axis=-1)  # the true type's answers are the party's own
-        party.beliefs.rule_out(consistent | ~update)
+        types = stock.types[party], stock.type_aspirations[party], party.beliefs.balance  # (M, W) each
+        agree, common = weighed.types_agree(*types, asked)  # where all types answer alike, no need to ask each
+        consistent = np.broadcast_to(((common == answer) | ~asked).all(axis=-1), types[0].shape).copy()
+        rest = np.flatnonzero(update & ~agree)
+        if len(rest):
+            would = weighed.take(rest).decide(*(t[:, rest] for t in types))  # (M, n, K)
+            consistent[:, rest] = ((would == answer[rest]) | ~asked[rest]).all(axis=-1)
+        party.beliefs.rule_out(consistent | ~update)  # the true type's answers are the party's own
 
     def propose(self, values: dict, open_) -> np.ndarray:
         """Terms on every open issue by each world's rule, tilted by its bias, within the public

@@ -12,12 +12,94 @@ computes exactly what the base model does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import mesa
 import numpy as np
 
 from sim import audience, red_lines, tactic
 from sim.utility import across, issue_utility, point_of_utility, power, utility, war_value
 from sim.worlds import PartyParams
+
+
+@dataclass
+class Weighing:
+    """A proposal weighed by a party, all but what depends on its type ((W, K) and (W,)
+    arrays); `decide` answers for its true type or for every type at once."""
+
+    margin: np.ndarray  # (W, K) what each item adds over its stated positions
+    stated: np.ndarray  # (W,) what its stated positions are worth to it
+    package: np.ndarray  # (W, K) the package's items
+    pkg_margin: np.ndarray  # (W,) what the package's items on the table add together
+    share: np.ndarray | None = None  # the deal's terms (power shift): the share f of the horizon it holds,
+    p_break: np.ndarray | None = None  # its side's balance on the day it breaks,
+    breaks: np.ndarray | None = None  # (W, K) the items whose deal would break (they end or pause the war),
+    now: np.ndarray | None = None  # and what prices war then: its side's balance today,
+    u_own: np.ndarray | None = None
+    u_their: np.ndarray | None = None
+    cost: np.ndarray | None = None
+    horizon: np.ndarray | None = None
+    inside: np.ndarray | None = None  # (W, K) within its red lines (red lines only)
+    pkg_inside: np.ndarray | None = None  # (W,) the package's items on the table all within them
+
+    def decide(self, value, aspiration, belief) -> np.ndarray:
+        """(..., W, K) the answers of a party of war value `value`, aspiration `aspiration` and
+        belief `belief` ((W,), or (M, W) for M types)."""
+        need = self._need(*self._needs(value, aspiration, belief))
+        single = self.margin >= need
+        whole = self.pkg_margin >= across(np.where(self.package, need, -np.inf), np.maximum)
+        return self._answers(single, whole)
+
+    def _needs(self, value, aspiration, belief):
+        """The margin an item needs: unless its deal would break (n0), and if it would (n1)."""
+        level = np.maximum(aspiration, value)
+        # margin that reaches A and V; the tolerance forgives rounding when terms sit exactly there
+        plain = level - self.stated - 1e-12
+        if self.share is None:
+            return plain, None
+        share = self.share
+        v_break = war_value(np.clip(self.p_break + (belief - self.now), 0.0, 1.0), self.u_own, self.u_their,
+                            self.cost, self.horizon)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            held = np.where(share > 0, (level - (1.0 - share) * v_break) / share - self.stated - 1e-12, np.inf)
+        return plain, held
+
+    def _need(self, plain, held) -> np.ndarray:
+        need = np.broadcast_to(plain[..., None], (*np.shape(plain), self.margin.shape[-1]))
+        return need if held is None else np.where(self.breaks, held[..., None], need)
+
+    def _answers(self, single, whole) -> np.ndarray:
+        if self.inside is not None:
+            single = single & self.inside
+            whole = whole & self.pkg_inside
+        return np.where(self.package, whole[..., None], single)
+
+    def take(self, worlds: np.ndarray) -> Weighing:
+        """The weighing in the given worlds only."""
+        return Weighing(**{f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[worlds]
+                           for f in fields(self)})
+
+    def types_agree(self, value, aspiration, belief, asked) -> tuple[np.ndarray, np.ndarray]:
+        """((W,) bool, (W, K)): the worlds in which every type (values (M, W)) gives the same
+        answers on the `asked` items, and those answers. Exact: each item's margin is compared
+        with the lowest and the highest need over the types, the same numbers `decide` uses."""
+        plain, held = self._needs(value, aspiration, belief)
+        low = self._need(plain.min(axis=0), None if held is None else held.min(axis=0))
+        high = self._need(plain.max(axis=0), None if held is None else held.max(axis=0))
+        single = self.margin >= high
+        same = single | (self.margin < low)
+        if self.inside is not None:
+            same |= ~self.inside  # outside a red line every type says no
+        # the package's need is the largest over its items: its bounds over the types follow
+        pkg_high = across(np.where(self.package, high, -np.inf), np.maximum)
+        pkg_low = across(np.where(self.package, low, -np.inf), np.maximum)  # <= every type's
+        whole = self.pkg_margin >= pkg_high
+        whole_same = whole | (self.pkg_margin < pkg_low)
+        if self.pkg_inside is not None:
+            whole_same |= ~self.pkg_inside
+        agree = across(same | self.package | ~asked, np.logical_and)
+        agree &= whole_same | ~across(asked & self.package, np.logical_or)
+        return agree, self._answers(single, whole)
 
 
 class Party(mesa.Agent):
@@ -200,9 +282,15 @@ class Party(mesa.Agent):
         `aspiration` and `belief` may carry a leading axis of types (M, W): the answers
         are then (M, W, K), each type's by the same arithmetic as the party's own.
         """
+        aspiration = self.true_aspiration if aspiration is None else aspiration
+        belief = self.belief if belief is None else belief
+        return self.weigh(proposal, on_table, shift_against, deal).decide(value, aspiration, belief)
+
+    def weigh(self, proposal, on_table, shift_against, deal=None) -> Weighing:
+        """What a proposal is worth to the party whoever its type: the per-item margins over
+        its stated positions, what its stated positions are worth, and the deal's terms."""
         m, p = self.model, self.p
         package = m.worlds.issues.package
-        aspiration = self.true_aspiration if aspiration is None else aspiration
         gain = p.salience * (issue_utility(proposal, p.ideal, p.rho) - issue_utility(self.position, p.ideal, p.rho))
         margin = gain + self.agreement_value(proposal, shift_against)
         stated = self.utility(self.position)
@@ -213,26 +301,19 @@ class Party(mesa.Agent):
                 audience.conceded(proposal, p.opening, p.ideal, their) - audience.conceded(self.position, p.opening, p.ideal, their))
             margin = margin - per_item
             stated = stated - self.audience_cost(self.position)
-        level = np.maximum(aspiration, value)
-        # margin that reaches A and V; the tolerance forgives rounding when terms sit exactly there
-        need = np.broadcast_to((level - stated - 1e-12)[..., None], (*np.shape(level), margin.shape[-1]))
+        w = Weighing(margin=margin, stated=stated, package=package,
+                     pkg_margin=across(np.where(on_table & package, margin, 0.0)))
         if deal is not None:  # a deal the other side will break is worth f U + (1 - f) V(s*)
-            share, p_break = deal
-            offset = (self.belief if belief is None else belief) - m.balance_for(self.side)
-            v_break = war_value(np.clip(p_break + offset, 0.0, 1.0), self.utility(self.own_terms()),
-                                self.utility(self.their_terms()), self.cost_rate(), p.horizon)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                held_need = np.where(share > 0, (level - (1.0 - share) * v_break) / share - stated - 1e-12, np.inf)
+            w.share, w.p_break = deal
+            w.now = m.balance_for(self.side)
+            w.u_own, w.u_their = self.utility(self.own_terms()), self.utility(self.their_terms())
+            w.cost, w.horizon = self.cost_rate(), p.horizon
             last_open = ~m.in_force & ((~m.in_force).sum(axis=-1, keepdims=True) == 1)
             ends_war = m.worlds.issues.stops_fighting | package | last_open  # what would end or pause the war
-            need = np.where(ends_war & (share < 1.0)[:, None], held_need[..., None], need)
-        single = margin >= need
-        pkg_margin = across(np.where(on_table & package, margin, 0.0))
-        pkg_need = across(np.where(package, need, -np.inf), np.maximum)
-        whole = pkg_margin >= pkg_need
+            w.breaks = ends_war & (w.share < 1.0)[:, None]
         lines = m.worlds.mechanisms.red_lines
         if lines.any():
-            inside = red_lines.within(proposal, p.ideal, p.red_lines) | ~lines[:, None]
-            single &= inside
-            whole &= across(inside | ~(on_table & package), np.logical_and)
-        return np.where(package, whole[..., None], single)
+            w.inside = red_lines.within(proposal, p.ideal, p.red_lines) | ~lines[:, None]
+            w.pkg_inside = across(w.inside | ~(on_table & package), np.logical_and)
+        return w
+

@@ -165,6 +165,37 @@ def test_a_round_fails_more_often_the_wider_the_prior():
     assert shares[-1][0] > shares[0][0] + 2 * np.hypot(shares[0][1], shares[-1][1]), shares
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_where_the_types_bounds_say_they_agree_every_type_answers_alike(seed):
+    """`Weighing.types_agree` skips asking each type where the lowest and highest need over
+    the types fall on the same side of every asked item's margin: there, every type's own
+    answers (`decide`) must equal the common ones. Random weighings on a coarse grid, so that
+    margins and needs tie, with deals that break, red lines and packages."""
+    from sim.party import Weighing
+
+    rng = np.random.default_rng(seed)
+    W, K, M = 400, 4, 5
+    grid = lambda *shape: rng.integers(-4, 5, shape) / 4  # noqa: E731  (ties on purpose)
+    with_deal, with_lines = seed % 2 == 0, seed % 3 == 0
+    package, stated = rng.random((W, K)) < 0.4, grid(W)
+    margin = grid(W, K) - stated[:, None] - 1e-12  # as a need is computed: many margins equal one exactly
+    w = Weighing(margin=margin, stated=stated, package=package, pkg_margin=np.where(package, margin, 0).sum(axis=1))
+    if with_deal:
+        w.share, w.p_break = rng.choice([0.0, 0.5, 1.0], W), rng.random(W)
+        w.breaks = rng.random((W, K)) < 0.5
+        w.now, w.u_own, w.u_their, w.cost, w.horizon = rng.random(W), grid(W), grid(W), rng.random(W) / 100, np.full(W, 30.0)
+    if with_lines:
+        w.inside = rng.random((W, K)) < 0.8
+        w.pkg_inside = (w.inside | ~package).all(axis=1)
+    value, aspiration, belief = grid(M, W), grid(M, W), rng.random((M, W))
+    asked = rng.random((W, K)) < 0.7
+    agree, common = w.types_agree(value, aspiration, belief, asked)
+    every = w.decide(value, aspiration, belief)  # (M, W, K)
+    alike = ((every == common) | ~asked).all(axis=-1).all(axis=0)
+    assert alike[agree].all()
+    assert agree.mean() > 0.2  # the shortcut does apply
+
+
 def test_answers_rule_out_types_but_never_the_true_one():
     from sim.config import to_config, validate
     from sim.model import NegotiationModel
