@@ -55,7 +55,10 @@ def balance_path(capability, attrition, resupply, side, decisiveness, horizon):
         keep = np.cumprod(factors, axis=-1)  # (1 - a)^s
         worn = a > 0
         steady = np.where(worn, r / np.where(worn, a, 1.0), 0.0)
-        strength[s] = strength[s] + (steady + (c - steady) * keep + np.where(worn, 0.0, r) * days)
+        path = steady + (c - steady) * keep
+        if not worn.all():  # without attrition a capability grows by r a day
+            path = path + np.where(worn, 0.0, r) * days
+        strength[s] = path if np.isscalar(strength[s]) else strength[s] + path
     return balance(strength[0], strength[1], np.asarray(decisiveness, dtype=float)[:, None])
 
 
