@@ -110,9 +110,10 @@ _BY_CODE = list(TACTICS.values())
 
 def aspiration(s: TacticState, p: TacticParams) -> np.ndarray:
     """Each world's aspiration by the tactic it plays there."""
-    codes = np.unique(p.code)
-    if len(codes) == 1:
-        return np.broadcast_to(_BY_CODE[codes[0]].aspiration(s, p), s.war_value.shape)
+    code = np.ravel(p.code)
+    if code.size and (code == code[0]).all():  # one tactic everywhere (cheaper to check than np.unique)
+        return np.broadcast_to(_BY_CODE[code[0]].aspiration(s, p), s.war_value.shape)
+    codes = np.unique(code)
     return np.select([p.code == c for c in codes], [_BY_CODE[c].aspiration(s, p) for c in codes])
 
 
