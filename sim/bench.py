@@ -12,6 +12,8 @@ ratios, measured in the same run, more than the seconds, which vary with the mac
   sobol         `negsim experiment=sensitivity_2022` (22,528 points x 10 worlds), start to page
   calibration   the calibrate_2022 fit from 200,000 prior draws
   sweeps        Hydra sweeps (one job per point) with the basic and joblib launchers
+  profile       where the time of R = 10,000 goes (cProfile): noise, days of war, rounds,
+                and the rules that take the most
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sim.ensemble import simulate
 from sim.precheck import compose
 
 SIZES = (1, 100, 1_000, 10_000)
-SECTIONS = ("lockstep", "mechanisms", "per-world", "designs", "sobol", "calibration", "sweeps")
+SECTIONS = ("lockstep", "mechanisms", "per-world", "designs", "sobol", "calibration", "sweeps", "profile")
 MECHANISMS = ("power_shift", "private_information", "red_lines", "audience_costs", "war_driven_aspirations")
 DRAWN = (  # ten judgement values of the 2022 scenario, drawn per world over their ranges
     "scenario.parties.russia.optimism={dist: uniform, low: 0, high: 0.5}",
@@ -210,6 +212,31 @@ def sweeps() -> None:
         print(f"  joblib/basic throughput: {basic['wall'] / joblib['wall']:.2f}x")
 
 
+def profile(top: int = 12) -> None:
+    import cProfile
+    import pstats
+
+    cfg = config(10_000)
+    simulate(config(200))  # warm-up
+    profiler = cProfile.Profile()
+    profiler.runcall(simulate, cfg)
+    stats = pstats.Stats(profiler).stats  # {(file, line, name): (calls, primitive, own, cumulative, callers)}
+    total = max(v[3] for v in stats.values())
+
+    def cumulative(module: str, name: str) -> float:
+        return sum(v[3] for (f, _, n), v in stats.items() if f.endswith(module) and n == name)
+
+    print(f"R = 10,000, mechanisms on, under cProfile: {total:.2f} s")
+    for label, module, name in (("drawing the noise streams", "sim/noise.py", "draw"),
+                                ("the days of war", "sim/model.py", "step"),
+                                ("the rounds", "sim/mediator.py", "hold_round")):
+        print(f"  {label:<28} {cumulative(module, name) / total:5.0%}")
+    print(f"the {top} functions of sim/ with the most time of their own:")
+    own = sorted(((v[2], f"{f.rsplit('/sim/', 1)[-1]}:{n}") for (f, _, n), v in stats.items() if "/sim/" in f), reverse=True)
+    for seconds, where in own[:top]:
+        print(f"  {seconds / total:5.1%}  {where}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m sim.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -226,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
           f"load {os.getloadavg()[0]:.1f}")
     run = {"lockstep": lambda: lockstep(repeats, args.loop_cap), "mechanisms": lambda: mechanisms(repeats),
            "per-world": lambda: per_world(repeats), "designs": lambda: designs(repeats), "sobol": sobol,
-           "calibration": lambda: calibration(args.draws), "sweeps": sweeps}
+           "calibration": lambda: calibration(args.draws), "sweeps": sweeps, "profile": profile}
     for name in chosen:
         print(f"\n== {name}")
         run[name]()

@@ -4,6 +4,7 @@ the warning before a large run, and folders named only from safe names."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -157,3 +158,16 @@ def test_a_sweep_is_refused_for_memory_only_by_what_its_points_keep(monkeypatch)
     precheck(["-m", "replications=20000", "mediator.bias=0,0.5", "hydra.sweep.dir=/tmp/negsim-never-written"])
     with pytest.raises(Refused, match="of memory"):
         precheck(["replications=20000", "hydra.run.dir=/tmp/negsim-never-written"])
+
+
+def test_bench_profile_says_where_the_time_of_a_run_goes(capsys):
+    """README's breakdown of a run's time comes from `python -m sim.bench profile`."""
+    from sim import bench
+
+    bench.main(["profile"])
+    text = capsys.readouterr().out
+    shares = {label: int(share) for label, share in re.findall(r"^  (the rounds|the days of war|drawing the noise streams)"
+                                                              r" +(\d+)%$", text, flags=re.M)}
+    assert set(shares) == {"the rounds", "the days of war", "drawing the noise streams"}
+    assert 60 <= sum(shares.values()) <= 100  # the rest: building the model and its tables
+    assert len(re.findall(r"^ +\d+\.\d%  \S+\.py:\w+$", text, flags=re.M)) == 12
