@@ -143,9 +143,44 @@ pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.8em}.note{font-size:
 """
 
 
-def write_report(folder: Path, question: str = "", title: str = "") -> Path:
-    """Write `folder/report.html` from what the folder holds; returns its path."""
+def folder_question(folder: Path) -> str:
+    """The question of the study a run or sweep folder holds: its experiment's file, found
+    from what Hydra recorded (`.hydra/hydra.yaml` of a run, `multirun.yaml` of a sweep);
+    "" if it ran no study or the file is gone."""
+    import yaml
+
+    for record in (Path(folder) / ".hydra" / "hydra.yaml", Path(folder) / "multirun.yaml"):
+        try:
+            runtime = yaml.safe_load(record.read_text())["hydra"]["runtime"]
+            name = runtime["choices"].get("experiment")
+            sources = [s["path"] for s in runtime["config_sources"] if s.get("schema") == "file"]
+        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+            continue
+        for source in sources if name else []:
+            if (Path(source) / "experiment" / f"{name}.yaml").exists():
+                return study_question(Path(source) / "experiment" / f"{name}.yaml")
+    return ""
+
+
+def folder_title(folder: Path) -> str:
+    """"<scenario>: <folder>", as `negsim` titles the page of a run; the folder's name otherwise."""
+    import yaml
+
     folder = Path(folder)
+    try:
+        name = yaml.safe_load((folder / "config.yaml").read_text())["scenario"]["name"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return folder.name
+    return f"{name}: {folder.name}"
+
+
+def write_report(folder: Path, question: str | None = None, title: str | None = None) -> Path:
+    """Write `folder/report.html` from what the folder holds; returns its path. Without a
+    question or title, those the folder's run recorded (`folder_question`, `folder_title`):
+    rebuilding a page keeps them."""
+    folder = Path(folder)
+    question = folder_question(folder) if question is None else question
+    title = folder_title(folder) if title is None else title
     parts = [f"<h1>{html.escape(title or folder.name)}</h1>"]
     if question:
         parts.append(f'<p class="question"><b>Question.</b> {html.escape(question[:1].upper() + question[1:])}</p>')

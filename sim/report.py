@@ -254,7 +254,7 @@ def page(folder: Path, open_it: bool = False) -> Path:
     """report.html of the folder (sim/page.py), and with `open_it` in a browser if there is one."""
     from sim.page import write_report
 
-    path = write_report(folder, title=folder.name)
+    path = write_report(folder)  # with the question and title the folder's run recorded
     if open_it:
         import webbrowser
 

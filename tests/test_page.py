@@ -132,3 +132,21 @@ def test_the_balance_plot_draws_each_belief_on_side_as_scale(tmp_path, monkeypat
     median = result.timeline.groupby("day")[["belief_russia", "belief_ukraine"]].median()
     np.testing.assert_allclose(lines["russia's belief (side A)"], median["belief_russia"])
     np.testing.assert_allclose(lines["ukraine's belief (side B)"], 1 - median["belief_ukraine"])
+
+
+def test_negsim_report_rebuilds_a_study_page_with_its_question_and_title(tmp_path):
+    """`negsim-report FOLDER` rewrites report.html from what the folder's run recorded: the
+    study's question and the run's title stay (they once fell back to the folder's name)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "study"
+    subprocess.run([sys.executable, "-m", "sim", "experiment=private_information", "design.replications=1",
+                    "plots=false", f"hydra.run.dir={out}"], check=True, capture_output=True)
+    question = study_question(ROOT / "conf" / "experiment" / "private_information.yaml")
+    first = (out / "report.html").read_text()
+    assert "<title>russia_ukraine_2022: study</title>" in first and question[1:60] in first
+    subprocess.run([sys.executable, "-m", "sim.report", str(out)], check=True, capture_output=True)
+    again = (out / "report.html").read_text()
+    assert "<title>russia_ukraine_2022: study</title>" in again and question[1:60] in again
+    assert write_report(tmp_path) and "<title>" + tmp_path.name + "</title>" in (tmp_path / "report.html").read_text()
