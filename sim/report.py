@@ -206,7 +206,9 @@ def report(folder: Path, quiet: bool = False) -> int:
     folder = Path(folder)
     axes = design_axes(folder)
     if axes and not (folder / "sweep.json").exists() and (folder / "outcomes.parquet").exists():
-        return report_design(folder, axes, quiet)
+        code = report_design(folder, axes, quiet)
+        page(folder)
+        return code
     points = find_points(folder)
     if points.swept == ["design.chunk"] and points.ok and not points.missing and not points.failed:
         code = report_design(folder, merge_chunks(points, folder), quiet)
@@ -223,8 +225,7 @@ def report(folder: Path, quiet: bool = False) -> int:
         print(f"MISSING point {' '.join(job)} (not run, or killed before it finished)", file=sys.stderr)
     for what in points.unreadable:
         print(f"UNREADABLE {what}", file=sys.stderr)
-    if len(summary):
-        page(folder)
+    page(folder)
     return 1 if points.failed or points.missing or points.unreadable else 0
 
 
@@ -250,17 +251,18 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-def page(folder: Path, open_it: bool = False) -> Path:
-    """report.html of the folder (sim/page.py), and with `open_it` in a browser if there is one."""
+def page(folder: Path) -> Path:
+    """report.html of the folder (sim/page.py)."""
     from sim.page import write_report
 
-    path = write_report(folder)  # with the question and title the folder's run recorded
-    if open_it:
-        import webbrowser
+    return write_report(folder)  # with the question and title the folder's run recorded
 
-        if not webbrowser.open(path.resolve().as_uri()):
-            print(f"negsim-report: no browser to open; the page is {path}", file=sys.stderr)
-    return path
+
+def _open(path: Path) -> None:
+    import webbrowser
+
+    if not webbrowser.open(path.resolve().as_uri()):
+        print(f"negsim-report: no browser to open; the page is {path}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -272,8 +274,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"negsim-report: error: {args.folder} is not a folder", file=sys.stderr)
         sys.exit(2)
     try:
-        code = report(args.folder) if _aggregates(args.folder) else 0
-        print(f"report: {page(args.folder, args.open)}")  # again, to open it
+        if _aggregates(args.folder):
+            code, path = report(args.folder), args.folder / "report.html"  # the page comes with the aggregate
+        else:  # a single run's folder: its page only
+            code, path = 0, page(args.folder)
+        print(f"report: {path}")
+        if args.open:
+            _open(path)
     except PlanError as err:
         print(f"negsim-report: error: {err}", file=sys.stderr)
         code = 2
