@@ -30,10 +30,6 @@ class Footprint:
     memory: int  # peak bytes, roughly
     disk: dict[str, int]  # bytes per table written
 
-    @property
-    def written(self) -> int:
-        return sum(self.disk.values())
-
 
 def rounds_planned(cfg: Config) -> int:
     """Rounds the mediator can hold: the calendar, then one every `policy.interval` days."""
