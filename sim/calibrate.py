@@ -300,9 +300,8 @@ def summary(result: CalibrationResult) -> pd.DataFrame:
     """Per parameter: its prior, the prior's and the posterior's median and 90% interval."""
     ranges = _ranges(result.fit, list(result.priors))
     rows = []
-    u = (np.arange(20_000) + 0.5) / 20_000
     for (path, spec), rng in zip(result.priors.items(), ranges):
-        prior_q = np.quantile(ppf(spec, u, rng), QUANTILES)
+        prior_q = ppf(spec, np.asarray(QUANTILES, dtype=float), rng)  # the prior's own quantiles, truncated as drawn
         post_q = weighted_quantiles(result.posterior[path].to_numpy(float), result.posterior["weight"].to_numpy(float))
         rows.append({
             "parameter": path, "prior": describe(spec),

@@ -138,6 +138,19 @@ def test_the_2022_posterior_is_the_nearest_share_with_equal_weights(fit_2022):
     reach = table.set_index("parameter").loc["war.territory.reach"]
     # three observations pin the depth scale: its 90% interval is under half the prior's (log scale)
     assert np.log(reach.posterior_high / reach.posterior_low) < 0.5 * np.log(reach.prior_high / reach.prior_low)
+    # the prior's columns are its own 5%, 50% and 95% quantiles
+    from scipy import stats
+
+    frozen = {"uniform": lambda s: stats.uniform(s["low"], s["high"] - s["low"]),
+              "loguniform": lambda s: stats.loguniform(s["low"], s["high"])}
+    checked = 0
+    for path, spec in fit_2022.priors.items():
+        if spec["dist"] in frozen:
+            row = table.set_index("parameter").loc[path]
+            want = frozen[spec["dist"]](spec).ppf([0.05, 0.5, 0.95])
+            np.testing.assert_allclose(row[["prior_low", "prior_median", "prior_high"]].to_numpy(float), want, rtol=1e-9)
+            checked += 1
+    assert checked >= 3
 
 
 def test_the_same_config_gives_the_same_posterior():
