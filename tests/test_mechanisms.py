@@ -211,6 +211,51 @@ def test_answers_rule_out_types_but_never_the_true_one():
         assert beliefs.possible.sum(axis=0).mean() < beliefs.possible.shape[0]  # the answers did reveal something
 
 
+DYAD3 = """\
+name: dyad3
+start_date: "2022-01-01"
+days: 120
+issues:
+  border: {poles: ["all of it to B", "all of it to A"]}
+  ceasefire: {poles: ["fight", "stop"], stops_fighting: true}
+  money: {poles: ["none", "all"], cost_relief: 0.2}
+parties:
+  a: {side: A, ideal: {border: 1.0, ceasefire: 0.0, money: 1.0}, salience: {border: 0.5, ceasefire: 0.2, money: 0.3},
+      capability: 1.0, resupply: 0.005, attrition: 0.01, cost: 0.003, horizon: 50, optimism: 0.2, private_spread: 0.1,
+      tactic: {name: faratin, beta: 3.0, deadline: 4}}
+  b: {side: B, ideal: {border: 0.0, ceasefire: 1.0, money: 0.0}, salience: {border: 0.4, ceasefire: 0.4, money: 0.2},
+      capability: 0.8, resupply: 0.012, attrition: 0.01, cost: 0.002, horizon: 40, optimism: 0.3, private_spread: 0.3,
+      tactic: {name: faratin, beta: 0.5, deadline: 6}}
+calendar: [{day: 2, format: delegation}, {day: 5, format: leaders}]
+policy: {interval: 5, format: leaders, escalate_after: 0, give_up_after: 0}
+mechanisms:
+  power_shift: {enabled: true, renege: true}
+  private_information: {enabled: true, types: 7}
+"""
+
+
+def test_the_true_type_survives_a_round_that_leaves_one_item_open(tmp_path):
+    """The types are weighed on the proposal as the party weighed it, before the round's
+    agreements: once an agreement left one item open, that item became "the last one"
+    (a deal that ends the war, priced as breaking) for the types but not for the party, and
+    the party's own type could be ruled out, leaving no type possible (seen in 7 of 2,000
+    worlds of this dyad before the fix)."""
+    from sim import compose
+    from sim.config import to_config, validate
+    from sim.model import NegotiationModel
+    from sim.worlds import resolve
+
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "scenario" / "dyad3.yaml").write_text(DYAD3)
+    cfg = validate(to_config(compose(["scenario=dyad3", "replications=2000", "seed=7", "record.timeline=false"],
+                                     config_dir=tmp_path)))
+    model = NegotiationModel(cfg, resolve(cfg, np.zeros(2000, int), np.arange(2000))).run()
+    for party in model.parties:
+        beliefs = party.beliefs
+        assert np.take_along_axis(beliefs.possible, beliefs.true[None, :], axis=0).all(), party.name
+    assert (model.first_day >= 0).any(axis=0).all()  # every issue is agreed somewhere: the case arises
+
+
 def test_in_the_2022_scenario_the_answers_rarely_reveal_a_type():
     """README's finding: with private information alone, every type rejects the same early
     proposals, so at the horizon all seven types are still possible in most worlds."""
