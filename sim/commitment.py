@@ -52,7 +52,7 @@ def balance_path(capability, attrition, resupply, side, decisiveness, horizon):
     strength = [0.0, 0.0]
     for c, a, r, s in zip(capability, attrition, resupply, side):
         c, a, r = (np.asarray(x, dtype=float)[None, :] for x in (c, np.minimum(a, 1.0), r))
-        factor = ((1.0 - a) ** days[1:2])[0]
+        factor = (1.0 - a[0]) ** days[1]  # (1 - a)^(H/16): one step
         for step in range(1, STEPS + 1):  # a running product row by row (np.cumprod is ~10x slower here)
             np.multiply(keep[step - 1], factor, out=keep[step])
         worn = a > 0

@@ -182,12 +182,12 @@ class Mediator(mesa.Agent):
         if not update.any():  # every type already revealed: nothing left to learn
             return
         asked = on_table & m.concerned()[party.index]
-        types = stock.types[party], stock.type_aspirations[party], party.beliefs.balance  # (M, W) each
-        agree, common = weighed.types_agree(*types, asked)  # where all types answer alike, no need to ask each
-        consistent = np.broadcast_to(((common == answer) | ~asked).all(axis=-1), types[0].shape).copy()
+        per_type = stock.types[party], stock.type_aspirations[party], party.beliefs.balance  # (M, W) each
+        agree, common = weighed.types_agree(*per_type, asked)  # where all types answer alike, no need to ask each
+        consistent = np.broadcast_to(((common == answer) | ~asked).all(axis=-1), per_type[0].shape).copy()
         rest = np.flatnonzero(update & ~agree)
         if len(rest):
-            would = weighed.take(rest).decide(*(t[:, rest] for t in types))  # (M, n, K)
+            would = weighed.take(rest).decide(*(t[:, rest] for t in per_type))  # (M, n, K)
             consistent[:, rest] = ((would == answer[rest]) | ~asked[rest]).all(axis=-1)
         party.beliefs.rule_out(consistent | ~update)  # the true type's answers are the party's own
 

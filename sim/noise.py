@@ -33,7 +33,7 @@ class Noise:
 
 
 def draw(seed: int, replication_ids: np.ndarray, days: int, n_belligerents: int, n_issues: int) -> Noise:
-    """One block of uniform draws per world, laid out (W, days, ...).
+    """One block of uniform draws per replication, laid out (n, days, ...).
 
     One call per replication keeps the per-stream cost low; worlds that share a
     replication (the points of a design: common random numbers) share its draws, drawn

@@ -27,19 +27,22 @@ class Weighing:
     """A proposal weighed by a party, all but what depends on its type ((W, K) and (W,)
     arrays); `decide` answers for its true type or for every type at once."""
 
+    # every field is per world, (W,) or (W, K): `take` selects worlds from each
     margin: np.ndarray  # (W, K) what each item adds over its stated positions
     stated: np.ndarray  # (W,) what its stated positions are worth to it
     package: np.ndarray  # (W, K) the package's items
     pkg_margin: np.ndarray  # (W,) what the package's items on the table add together
-    share: np.ndarray | None = None  # the deal's terms (power shift): the share f of the horizon it holds,
-    p_break: np.ndarray | None = None  # its side's balance on the day it breaks,
-    breaks: np.ndarray | None = None  # (W, K) the items whose deal would break (they end or pause the war),
-    now: np.ndarray | None = None  # and what prices war then: its side's balance today,
-    u_own: np.ndarray | None = None
-    u_their: np.ndarray | None = None
-    cost: np.ndarray | None = None
-    horizon: np.ndarray | None = None
-    inside: np.ndarray | None = None  # (W, K) within its red lines (red lines only)
+    # the deal's terms, with power shift and renege on (None otherwise):
+    share: np.ndarray | None = None  # (W,) the share f of the horizon the deal holds
+    p_break: np.ndarray | None = None  # (W,) its side's balance on the day it breaks
+    breaks: np.ndarray | None = None  # (W, K) the items whose deal would break: they end or pause the war
+    now: np.ndarray | None = None  # (W,) its side's balance today (a belief's error is taken from it)
+    u_own: np.ndarray | None = None  # (W,) the utility of its side's terms,
+    u_their: np.ndarray | None = None  # of the other side's,
+    cost: np.ndarray | None = None  # (W,) its daily cost of war
+    horizon: np.ndarray | None = None  # (W,) and its horizon: the war value from the day it breaks
+    # the red lines (None without them):
+    inside: np.ndarray | None = None  # (W, K) within its red lines
     pkg_inside: np.ndarray | None = None  # (W,) the package's items on the table all within them
 
     def decide(self, value, aspiration, belief) -> np.ndarray:
@@ -51,7 +54,8 @@ class Weighing:
         return self._answers(single, whole)
 
     def _needs(self, value, aspiration, belief):
-        """The margin an item needs: unless its deal would break (n0), and if it would (n1)."""
+        """The margin an item needs: `plain` unless its deal would break, `held` if it would
+        (None without deals); (W,) or (M, W) like the value."""
         level = np.maximum(aspiration, value)
         # margin that reaches A and V; the tolerance forgives rounding when terms sit exactly there
         plain = level - self.stated - 1e-12
@@ -270,25 +274,19 @@ class Party(mesa.Agent):
         value = issues.cost_relief * saving + issues.stops_fighting * terms * (saving - penalty)
         return value + self.model.worlds.mediator.guarantees[:, self.index] * terms
 
-    def answer(self, proposal, on_table, value, shift_against, aspiration=None, deal=None, belief=None) -> np.ndarray:
-        """(W, K) yes/no per item; package items get the package's answer.
-
-        Accept when U(a) >= A(r) and U(a) >= V, where `a` is the settlement that the item
-        (or the package) makes with the party's own positions on everything else, and U
-        counts the item's agreement value and, with the mechanisms, what conceding costs
-        at home, the red lines, and whether the other side will keep the deal (`deal`:
-        the share f of the horizon it holds and its side's balance on the day it breaks;
-        the party prices war then with its belief error, or a type's: `belief`). `value`,
-        `aspiration` and `belief` may carry a leading axis of types (M, W): the answers
-        are then (M, W, K), each type's by the same arithmetic as the party's own.
-        """
-        aspiration = self.true_aspiration if aspiration is None else aspiration
-        belief = self.belief if belief is None else belief
-        return self.weigh(proposal, on_table, shift_against, deal).decide(value, aspiration, belief)
-
     def weigh(self, proposal, on_table, shift_against, deal=None) -> Weighing:
-        """What a proposal is worth to the party whoever its type: the per-item margins over
-        its stated positions, what its stated positions are worth, and the deal's terms."""
+        """What a proposal is worth to the party whoever its type; `.decide(...)` then gives
+        its (W, K) answers (package items get the package's answer).
+
+        It accepts when U(a) >= A(r) and U(a) >= V, where `a` is the settlement that the item
+        (or the package) makes with its own positions on everything else, and U counts the
+        item's agreement value and, with the mechanisms, what conceding costs at home, the
+        red lines, and whether the other side will keep the deal (`deal`: the share f of the
+        horizon it holds and its side's balance on the day it breaks; the party prices war
+        then with its belief error, or a type's). The weighing holds all of this but the
+        war value, aspiration and belief, which `decide` takes, for the party or for every
+        type at once.
+        """
         m, p = self.model, self.p
         package = m.worlds.issues.package
         gain = p.salience * (issue_utility(proposal, p.ideal, p.rho) - issue_utility(self.position, p.ideal, p.rho))
