@@ -174,16 +174,20 @@ def folder_title(folder: Path) -> str:
     return f"{name}: {folder.name}"
 
 
-def write_report(folder: Path, question: str | None = None, title: str | None = None) -> Path:
+def write_report(folder: Path, question: str | None = None, title: str | None = None, problems=()) -> Path:
     """Write `folder/report.html` from what the folder holds; returns its path. Without a
     question or title, those the folder's run recorded (`folder_question`, `folder_title`):
-    rebuilding a page keeps them."""
+    rebuilding a page keeps them. `problems`: lines about points of a sweep that did not
+    finish, shown first."""
     folder = Path(folder)
     question = folder_question(folder) if question is None else question
     title = folder_title(folder) if title is None else title
     parts = [f"<h1>{html.escape(title or folder.name)}</h1>"]
     if question:
         parts.append(f'<p class="question"><b>Question.</b> {html.escape(question[:1].upper() + question[1:])}</p>')
+    if problems:
+        parts.append("<h2>Points that did not finish</h2><p class=note>The tables and plots below hold the "
+                     "others; rerun the sweep's command to run these again.</p>" + _list(list(problems)))
     if (folder / "sensitivity.csv").exists():
         table = pd.read_csv(folder / "sensitivity.csv")
         parts.append("<h2>What drives the outcomes</h2>" + _list(drivers(table)))

@@ -219,13 +219,12 @@ def report(folder: Path, quiet: bool = False) -> int:
         publish(folder, summary, days, params, quiet)
     elif not quiet:
         print(f"no finished point in {folder}")
-    for rec in points.failed:
-        print(f"FAILED point {rec['job']} {rec['overrides']}: {rec.get('error')}", file=sys.stderr)
-    for job in points.missing:
-        print(f"MISSING point {' '.join(job)} (not run, or killed before it finished)", file=sys.stderr)
-    for what in points.unreadable:
-        print(f"UNREADABLE {what}", file=sys.stderr)
-    page(folder)
+    problems = [f"FAILED point {rec['job']} {rec['overrides']}: {rec.get('error')}" for rec in points.failed]
+    problems += [f"MISSING point {' '.join(job)} (not run, or killed before it finished)" for job in points.missing]
+    problems += [f"UNREADABLE {what}" for what in points.unreadable]
+    for line in problems:
+        print(line, file=sys.stderr)
+    page(folder, problems)
     return 1 if points.failed or points.missing or points.unreadable else 0
 
 
@@ -251,11 +250,11 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-def page(folder: Path) -> Path:
-    """report.html of the folder (sim/page.py)."""
+def page(folder: Path, problems=()) -> Path:
+    """report.html of the folder (sim/page.py), naming the points that did not finish."""
     from sim.page import write_report
 
-    return write_report(folder)  # with the question and title the folder's run recorded
+    return write_report(folder, problems=problems)  # with the question and title the folder's run recorded
 
 
 def _open(path: Path) -> None:

@@ -110,6 +110,8 @@ def test_report_lists_a_point_whose_table_is_gone_as_missing(sweep_copy, capsys)
     code, lines = run_report(sweep_copy, capsys)
     assert code == 1 and lines == ["MISSING point mediator.bias=0.3 replications=5 (not run, or killed before it finished)"]
     assert pd.read_parquet(sweep_copy / "outcomes.parquet")["mediator.bias"].unique().tolist() == [0.0]
+    page = (sweep_copy / "report.html").read_text()  # the page says so too, not only stderr
+    assert "Points that did not finish" in page and "MISSING point mediator.bias=0.3 replications=5" in page
 
 
 def test_report_names_damaged_files_and_aggregates_the_rest(sweep_copy, capsys):
