@@ -29,7 +29,8 @@ class Noise:
     def day(self, d: int):
         """Day d's draws of every world, (W, ...) each."""
         draws = self.attrition[:, d], self.battle[:, d], self.fighting[:, d], self.breakdown[:, d]
-        return draws if self.rows is None else tuple(x[self.rows] for x in draws)
+        # np.take: fancy indexing of a 2-d slice by rows is ~10x slower
+        return draws if self.rows is None else tuple(np.take(x, self.rows, axis=0) for x in draws)
 
 
 def draw(seed: int, replication_ids: np.ndarray, days: int, n_belligerents: int, n_issues: int) -> Noise:
