@@ -17,6 +17,7 @@ from mesa.time import Schedule
 from sim import commitment, red_lines
 from sim import proposal as rules
 from sim.round import agree, coverage
+from sim.utility import across
 
 
 @dataclass
@@ -93,7 +94,7 @@ class Mediator(mesa.Agent):
         self.rounds_scheduled += 1
         number, day = self.rounds_scheduled, int(m.time)
         open_ = ~m.in_force
-        held = ~self.broken_off & open_.any(axis=-1)
+        held = ~self.broken_off & across(open_, np.logical_or)
         if not held.any():
             return
         level, held = self.choose_format(planned, held)
@@ -184,11 +185,11 @@ class Mediator(mesa.Agent):
         asked = on_table & m.concerned()[party.index]
         per_type = stock.types[party], stock.type_aspirations[party], party.beliefs.balance  # (M, W) each
         agree, common = weighed.types_agree(*per_type, asked)  # where all types answer alike, no need to ask each
-        consistent = np.broadcast_to(((common == answer) | ~asked).all(axis=-1), per_type[0].shape).copy()
+        consistent = np.broadcast_to(across((common == answer) | ~asked, np.logical_and), per_type[0].shape).copy()
         rest = np.flatnonzero(update & ~agree)
         if len(rest):
             would = weighed.take(rest).decide(*(t[:, rest] for t in per_type))  # (M, n, K)
-            consistent[:, rest] = ((would == answer[rest]) | ~asked[rest]).all(axis=-1)
+            consistent[:, rest] = across((would == answer[rest]) | ~asked[rest], np.logical_and)
         party.beliefs.rule_out(consistent | ~update)  # the true type's answers are the party's own
 
     def propose(self, values: dict, open_) -> np.ndarray:

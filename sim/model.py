@@ -181,8 +181,8 @@ class NegotiationModel(mesa.Model):
         for k in np.nonzero(returned.any(axis=0))[0]:  # withdrawal terms give back area taken since day 0
             given_back = territory.withdraw(self.area, self.worlds.territory.start, terms[:, k])
             self.area = np.where(returned[:, k], given_back, self.area)
-        self.done |= self.in_force.all(axis=-1)
-        return first.any(axis=-1)
+        self.done |= across(self.in_force, np.logical_and)
+        return across(first, np.logical_or)
 
     # -- a day ----------------------------------------------------------------------------------
 

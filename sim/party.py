@@ -231,7 +231,7 @@ class Party(mesa.Agent):
         slope = across(p.salience * np.abs(step)) + gamma * across(p.salience * toward)
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.clip((short_at(np.zeros(len(base))) - self.aspiration) / slope, 0.0, 1.0)
-        closed = (p.rho == 1.0) & np.where(open_, p.opening == p.ideal, True).all(axis=-1)
+        closed = (p.rho == 1.0) & across(np.where(open_, p.opening == p.ideal, True), np.logical_and)
         hard = np.flatnonzero(short & ~closed)
         if len(hard):
             lo, hi = np.zeros(len(base)), ones.copy()
