@@ -25,14 +25,16 @@ def loss_share(attrition, intensity, shock, noise):
     return np.minimum(attrition * intensity * np.maximum(1.0 + noise * shock, 0.0), 1.0)
 
 
-def next_capability(capability, attrition, resupply, pause_resupply, intensity, shock, noise, floor):
+def next_capability(capability, attrition, resupply, pause_resupply, intensity, shock, noise, floor, share=None):
     """One day: lose `attrition` (noisy) in proportion to the fighting, gain resupply.
 
     Resupply goes on during a pause, at `pause_resupply` times its fighting rate: the
     side that resupplies faster gains power while a ceasefire holds [Fearon1995; Powell2006].
+    `share`: the day's `loss_share`, if already known.
     """
     supply = resupply * (intensity + (1.0 - intensity) * pause_resupply)
-    return np.maximum(capability * (1.0 - loss_share(attrition, intensity, shock, noise)) + supply, floor)
+    share = loss_share(attrition, intensity, shock, noise) if share is None else share
+    return np.maximum(capability * (1.0 - share) + supply, floor)
 
 
 def battle_signal(p, battle_draw, fighting_draw, intensity):
@@ -75,6 +77,7 @@ def fight(capability, side, attrition, resupply, pause_resupply, intensity, shoc
     the dawn balance; then attrition and resupply move every capability."""
     p_a = balance(side_strength(capability, side, 0), side_strength(capability, side, 1), decisiveness)
     happened, a_won = battle_signal(p_a, battle_draw, fighting_draw, intensity)
-    moved = next_capability(capability, attrition, resupply, pause_resupply, intensity, shock.T, noise, floor)
-    lost = capability * loss_share(attrition, intensity, shock.T, noise)
+    share = loss_share(attrition, intensity, shock.T, noise)
+    moved = next_capability(capability, attrition, resupply, pause_resupply, intensity, shock.T, noise, floor, share)
+    lost = capability * share
     return Battle(moved, lost, happened, a_won, p_a)

@@ -75,6 +75,8 @@ def test_next_capability_per_world_with_noise():
     got = next_capability(c, a, r, pr, i, shock, 0.3, 1e-3)
     want = [reference_capability(*args, 0.3, 1e-3) for args in zip(c, a, r, pr, i, shock)]
     np.testing.assert_allclose(got, want, rtol=1e-14)
+    # the day's loss share given (as `fight` does, which needs it for the losses too): the same bits
+    np.testing.assert_array_equal(next_capability(c, a, r, pr, i, shock, 0.3, 1e-3, loss_share(a, i, shock, 0.3)), got)
 
 
 def test_loss_share_is_attrition_times_intensity_with_noise_held_in_zero_one():
