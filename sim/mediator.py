@@ -169,7 +169,7 @@ class Mediator(mesa.Agent):
             return None
         other = m.opponent(party)
         means = m.projection(party.side, party.p.horizon)
-        u_own, u_their = other.utility(other.own_terms()), other.utility(other.their_terms())
+        u_own, u_their = other.lottery()
         v_other = (1.0 - means) * u_own[:, None] + means * u_their[:, None] - (other.cost_rate() * other.p.horizon)[:, None]
         share, at = commitment.renege_share(v_other, other.utility(terms))
         p_break = np.take_along_axis(means, at[:, None], axis=-1)[:, 0]

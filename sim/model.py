@@ -46,6 +46,7 @@ class NegotiationModel(mesa.Model):
         self.start_strength = np.stack([war.side_strength(self.capabilities(), self._sides, s) for s in (0, 1)])
         self.lost = np.zeros((len(self.belligerents), W))  # capability each belligerent lost in battle
         self._projections: list = []  # (horizon, side A's window means): sim/commitment.py, of the day
+        self._daily: dict = {}  # values that change only at dawn (events), computed once a day
         self._meet_the_parties(sc.mechanisms.private_information.types)
 
         # agreements, per world and issue
@@ -121,6 +122,12 @@ class NegotiationModel(mesa.Model):
             means = commitment.window_means(p_a)
             self._projections.append((horizon.copy(), means))
         return means if side == 0 else 1.0 - means
+
+    def daily(self, key, compute):
+        """compute(), once a day: for values of parameters, which only events change, at dawn."""
+        if key not in self._daily:
+            self._daily[key] = compute()
+        return self._daily[key]
 
     def loss_share(self, side: int) -> np.ndarray:
         """(W,) the capability the side has lost in battle, as a share of its strength at the start."""
@@ -223,6 +230,7 @@ class NegotiationModel(mesa.Model):
     def _open_day(self, day: int) -> None:
         """The start of a day: the events scheduled for it fire, before its round."""
         self._projections.clear()
+        self._daily.clear()
         for i, event in enumerate(self.events):
             self.fired[i] = np.where(event.fire(self.worlds, day, ~self.done), day, self.fired[i])
 

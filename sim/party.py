@@ -138,6 +138,11 @@ class Party(mesa.Agent):
     def their_terms(self) -> np.ndarray:
         return self.model.leads[1 - self.side].p.ideal
 
+    def lottery(self) -> tuple[np.ndarray, np.ndarray]:
+        """(U(own terms), U(their terms)): the prizes of the war lottery, once a day."""
+        return self.model.daily(("lottery", self.index),
+                                lambda: (self.utility(self.own_terms()), self.utility(self.their_terms())))
+
     def cost_rate(self) -> np.ndarray:
         """kappa: its daily war cost plus the mediator's pressure on it."""
         return self.p.cost + self.model.worlds.mediator.pressure[:, self.index]
@@ -152,12 +157,13 @@ class Party(mesa.Agent):
             now = m.balance_for(self.side)
             expected = m.expected_balance(self.side, self.p.horizon)
             p = np.where(shifting, np.clip(expected + (p - now), 0.0, 1.0), p)
-        value = war_value(p, self.utility(self.own_terms()), self.utility(self.their_terms()), self.cost_rate(), self.p.horizon)
+        value = war_value(p, *self.lottery(), self.cost_rate(), self.p.horizon)
         return value + m.area_value(self, p)  # 0 unless scenario.territory.war_value counts the area
 
     def stake(self) -> np.ndarray:
         """What the war lottery swings between: U(own terms) - U(their terms)."""
-        return self.utility(self.own_terms()) - self.utility(self.their_terms())
+        own, their = self.lottery()
+        return own - their
 
     def audience_cost(self, terms: np.ndarray) -> np.ndarray:
         """(W,) what conceding to `terms` past its opening costs it at home [Fearon1994; Goemans2000]."""
@@ -304,7 +310,7 @@ class Party(mesa.Agent):
         if deal is not None:  # a deal the other side will break is worth f U + (1 - f) V(s*)
             w.share, w.p_break = deal
             w.now = m.balance_for(self.side)
-            w.u_own, w.u_their = self.utility(self.own_terms()), self.utility(self.their_terms())
+            w.u_own, w.u_their = self.lottery()
             w.cost, w.horizon = self.cost_rate(), p.horizon
             last_open = ~m.in_force & ((~m.in_force).sum(axis=-1, keepdims=True) == 1)
             ends_war = m.worlds.issues.stops_fighting | package | last_open  # what would end or pause the war

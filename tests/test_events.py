@@ -97,3 +97,24 @@ BAD = [
 @pytest.mark.parametrize("override,key,allowed", BAD, ids=[b[1] for b in BAD])
 def test_bad_events_are_one_line_errors(override, key, allowed):
     one_line_error(lambda: simulate(make_cfg(override)), key, allowed)
+
+
+def test_the_lottery_a_party_prices_follows_an_event_from_its_day():
+    """War values read the prizes of the war lottery once a day (`Party.lottery`): an event
+    that moves an ideal or a salience must move them from its day on, not a day later."""
+    from sim.config import to_config, validate
+    from sim.model import NegotiationModel
+    from sim.worlds import resolve
+
+    cfg = validate(to_config(make_cfg(
+        "replications=3", "+scenario.events={shift: {day: 4, set: {scenario.parties.russia.salience.neutrality: 0.5,"
+        " scenario.parties.ukraine.ideal.neutrality: 0.4}}}")))
+    model = NegotiationModel(cfg, resolve(cfg, np.zeros(3, int), np.arange(3)))
+    seen = []
+    for day in (3, 4, 5):
+        model.run_until(day)
+        for party in model.parties:
+            direct = party.utility(party.own_terms()), party.utility(party.their_terms())
+            np.testing.assert_array_equal(party.lottery(), direct)  # the day's own values
+        seen.append(model.parties[0].lottery()[1].copy())
+    assert (seen[1] != seen[0]).all() and (seen[2] == seen[1]).all()  # moved on day 4, and only then
