@@ -96,16 +96,10 @@ def run_point(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
 
 def study_question() -> str:
     """The "Question:" block of the study being run (experiment=NAME), from its YAML file."""
-    from sim.page import study_question as read
+    from sim.page import experiment_question
 
-    name = HydraConfig.get().runtime.choices.get("experiment")
-    if not name:
-        return ""
-    for source in HydraConfig.get().runtime.config_sources:
-        folder = Path(source.path.removeprefix("file://")) / "experiment"
-        if (folder / f"{name}.yaml").exists():
-            return read(folder / f"{name}.yaml")
-    return ""
+    runtime = HydraConfig.get().runtime
+    return experiment_question(runtime.choices.get("experiment"), [source.path for source in runtime.config_sources])
 
 
 @hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")

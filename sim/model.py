@@ -45,8 +45,7 @@ class NegotiationModel(mesa.Model):
         self._sides = np.array([p.side for p in self.belligerents])
         self.start_strength = np.stack([war.side_strength(self.capabilities(), self._sides, s) for s in (0, 1)])
         self.lost = np.zeros((len(self.belligerents), W))  # capability each belligerent lost in battle
-        self._projections: list = []  # (horizon, side A's window means): sim/commitment.py, of the day
-        self._daily: dict = {}  # values that change only at dawn (events), computed once a day
+        self._daily: dict = {}  # what stays the same all day, computed once (`daily`); cleared at dawn
         self._meet_the_parties(sc.mechanisms.private_information.types)
 
         # agreements, per world and issue
@@ -110,7 +109,8 @@ class NegotiationModel(mesa.Model):
     def projection(self, side: int, horizon: np.ndarray) -> np.ndarray:
         """(W, CHECKS + 1) the side's mean chance over [s, s + H] for the check days s: computed
         once a day per horizon (capabilities move only in the step, parameters at dawn)."""
-        for seen, means in self._projections:
+        projections = self.daily("projections", list)  # (horizon, side A's window means) of the day
+        for seen, means in projections:
             if seen is horizon or np.array_equal(seen, horizon):
                 break
         else:
@@ -120,11 +120,12 @@ class NegotiationModel(mesa.Model):
                 self.worlds.war.decisiveness, horizon,
             )
             means = commitment.window_means(p_a)
-            self._projections.append((horizon.copy(), means))
+            projections.append((horizon.copy(), means))
         return means if side == 0 else 1.0 - means
 
     def daily(self, key, compute):
-        """compute(), once a day: for values of parameters, which only events change, at dawn."""
+        """compute(), once a day: for what moves only at dawn (parameters, by events) or in the
+        day's step (capabilities), so stays the same through the day's round."""
         if key not in self._daily:
             self._daily[key] = compute()
         return self._daily[key]
@@ -229,7 +230,6 @@ class NegotiationModel(mesa.Model):
 
     def _open_day(self, day: int) -> None:
         """The start of a day: the events scheduled for it fire, before its round."""
-        self._projections.clear()
         self._daily.clear()
         for i, event in enumerate(self.events):
             self.fired[i] = np.where(event.fire(self.worlds, day, ~self.done), day, self.fired[i])

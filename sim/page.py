@@ -143,22 +143,29 @@ pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.8em}.note{font-size:
 """
 
 
+def experiment_question(name: str | None, sources) -> str:
+    """The question of study `name` (experiment=NAME): its file in the first of the config
+    folders `sources` (Hydra's config sources' paths) that holds it; "" if none does."""
+    for source in sources if name else []:
+        path = Path(str(source).removeprefix("file://")) / "experiment" / f"{name}.yaml"
+        if path.exists():
+            return study_question(path)
+    return ""
+
+
 def folder_question(folder: Path) -> str:
-    """The question of the study a run or sweep folder holds: its experiment's file, found
-    from what Hydra recorded (`.hydra/hydra.yaml` of a run, `multirun.yaml` of a sweep);
-    "" if it ran no study or the file is gone."""
+    """The question of the study a run or sweep folder holds, found from what Hydra recorded
+    (`.hydra/hydra.yaml` of a run, `multirun.yaml` of a sweep); "" if it ran no study or the
+    study's file is gone."""
     import yaml
 
     for record in (Path(folder) / ".hydra" / "hydra.yaml", Path(folder) / "multirun.yaml"):
         try:
             runtime = yaml.safe_load(record.read_text())["hydra"]["runtime"]
-            name = runtime["choices"].get("experiment")
-            sources = [s["path"] for s in runtime["config_sources"] if s.get("schema") == "file"]
+            return experiment_question(runtime["choices"].get("experiment"),
+                                       [s["path"] for s in runtime["config_sources"] if s.get("schema") == "file"])
         except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
             continue
-        for source in sources if name else []:
-            if (Path(source) / "experiment" / f"{name}.yaml").exists():
-                return study_question(Path(source) / "experiment" / f"{name}.yaml")
     return ""
 
 

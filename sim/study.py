@@ -58,7 +58,7 @@ def page(done: dict, out: Path, question: str, plots_ok: bool) -> dict:
     if plots_ok:
         from sim.page import write_report
 
-        done["files"].append(write_report(out, question=question, title=f"{done['config'].scenario.name}: {out.name}"))
+        done["files"].append(write_report(out, question=question))  # titled "<scenario>: <folder>" (page.folder_title)
     return done
 
 
