@@ -45,23 +45,28 @@ def balance_path(capability, attrition, resupply, side, decisiveness, horizon):
     A capability moves toward its steady state r / a as c(s) = r/a + (c - r/a) (1 - a)^s
     (c + r s when a = 0); on this even grid (1 - a)^s is a running product of one factor
     per step, so there is no power per day. Computed days first, so that the running
-    product runs over whole rows of worlds (the result is a transposed view)."""
-    days = path_days(horizon).T  # (STEPS + 1, W)
-    keep = np.empty(days.shape)  # (1 - a)^s
-    keep[0] = 1.0
+    product runs over whole rows of worlds (the result is a transposed view), and in place:
+    a fresh (STEPS + 1, W) array costs more than the arithmetic on it (for W = 20,000 it is
+    over the 4 MB at which numpy asks for huge pages, so each one is mapped and zeroed anew)."""
+    step = np.asarray(horizon, dtype=float) / (STEPS / 2)  # H/16, the second of `path_days`
     strength = [0.0, 0.0]
     for c, a, r, s in zip(capability, attrition, resupply, side):
-        c, a, r = (np.asarray(x, dtype=float)[None, :] for x in (c, np.minimum(a, 1.0), r))
-        factor = (1.0 - a[0]) ** days[1]  # (1 - a)^(H/16): one step
-        for step in range(1, STEPS + 1):  # a running product row by row (np.cumprod is ~10x slower here)
-            np.multiply(keep[step - 1], factor, out=keep[step])
+        c, a, r = (np.asarray(x, dtype=float) for x in (c, np.minimum(a, 1.0), r))
+        path = np.empty((STEPS + 1, len(step)))  # first (1 - a)^s, then the capability
+        path[0] = 1.0
+        factor = (1.0 - a) ** step  # (1 - a)^(H/16): one step
+        for j in range(1, STEPS + 1):  # a running product row by row (np.cumprod is ~10x slower here)
+            np.multiply(path[j - 1], factor, out=path[j])
         worn = a > 0
         steady = np.where(worn, r / np.where(worn, a, 1.0), 0.0)
-        path = steady + (c - steady) * keep
+        path *= c - steady
+        path += steady
         if not worn.all():  # without attrition a capability grows by r a day
-            path = path + np.where(worn, 0.0, r) * days
-        strength[s] = path if np.isscalar(strength[s]) else strength[s] + path
-    return balance(strength[0], strength[1], np.asarray(decisiveness, dtype=float)[None, :]).T
+            path += np.where(worn, 0.0, r) * path_days(horizon).T
+        strength[s] = path if np.isscalar(strength[s]) else np.add(strength[s], path, out=strength[s])
+    g = np.asarray(decisiveness, dtype=float)[None, :]
+    out = strength[1] if not np.isscalar(strength[1]) else None  # a buffer of this call: reuse it
+    return balance(strength[0], strength[1], g, out=out).T
 
 
 def window_means(path: np.ndarray) -> np.ndarray:

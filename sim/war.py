@@ -13,11 +13,11 @@ import numpy as np
 from sim.utility import power
 
 
-def balance(strength_a, strength_b, decisiveness=1.0):
+def balance(strength_a, strength_b, decisiveness=1.0, out=None):
     """Contest success function [Tullock1980; Hirshleifer1989]: p = c_A^g / (c_A^g + c_B^g),
-    the chance that side A prevails."""
+    the chance that side A prevails. `out`: an array to write it to (it may be strength_b)."""
     a, b = power(strength_a, decisiveness), power(strength_b, decisiveness)
-    return a / (a + b)
+    return np.divide(a, np.add(a, b, out=out), out=out)
 
 
 def loss_share(attrition, intensity, shock, noise):
