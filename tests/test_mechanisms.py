@@ -93,6 +93,40 @@ def test_forward_looking_war_value_is_the_integral_of_the_projected_balance(r_b)
         np.testing.assert_allclose(rows["war_value"], p_bar - p.cost * p.horizon, rtol=0, atol=1e-5)  # Simpson's rule, 16 steps
 
 
+@pytest.mark.parametrize("decisiveness", [[1.0, 1.0, 1.0], [1.0, 1.5, 0.7]])
+def test_projected_path_with_attrition_follows_the_capability_formula_and_its_window_means_the_integral(decisiveness):
+    """With attrition a > 0 a capability follows c(u) = r/a + (c - r/a)(1 - a)^u (c + r u when
+    a = 0), a side's strength is the sum over its belligerents, and the balance is the
+    contest success function; the window means are its integrals over [s, s + H] / H."""
+    from scipy.integrate import quad
+
+    capability = np.array([[1.0, 0.4, 2.0], [0.5, 0.3, 1.0], [0.8, 1.5, 0.2]])  # rows: belligerents
+    attrition = np.array([[0.02, 0.0, 0.05], [0.01, 0.03, 0.0], [0.04, 0.002, 0.01]])
+    resupply = np.array([[0.01, 0.005, 0.0], [0.002, 0.01, 0.02], [0.03, 0.0, 0.004]])
+    side = np.array([0, 0, 1])  # two belligerents on side A
+    decisiveness, horizon = np.array(decisiveness), np.array([40.0, 90.0, 17.0])
+
+    def strength(u, w, s):
+        c, a, r = capability[side == s, w], attrition[side == s, w], resupply[side == s, w]
+        worn = a > 0
+        steady = np.where(worn, r / np.where(worn, a, 1.0), 0.0)
+        return np.where(worn, steady + (c - steady) * (1.0 - a) ** u, c + r * u).sum()
+
+    def p_a(u, w):
+        a, b = strength(u, w, 0) ** decisiveness[w], strength(u, w, 1) ** decisiveness[w]
+        return a / (a + b)
+
+    path = commitment.balance_path(capability, attrition, resupply, side, decisiveness, horizon)
+    days = commitment.path_days(horizon)
+    expected = np.array([[p_a(u, w) for u in days[w]] for w in range(3)])
+    np.testing.assert_allclose(path, expected, rtol=1e-12, atol=0)
+    means = commitment.window_means(path)
+    for w, H in enumerate(horizon):
+        starts = H * np.arange(commitment.CHECKS + 1) / commitment.CHECKS
+        integral = [quad(p_a, s, s + H, args=(w,))[0] / H for s in starts]
+        np.testing.assert_allclose(means[w], integral, rtol=0, atol=1e-6)  # Simpson's rule, 16 steps
+
+
 def test_raising_the_opponents_resupply_lowers_a_partys_war_value():
     values = []
     for r_b in (0.0, 0.01, 0.02, 0.04):
