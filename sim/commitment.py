@@ -13,7 +13,9 @@ Two parts of the commitment problem [Fearon1995; Powell2006] (`scenario.mechanis
     war value then, V_j(s*) from pbar_j(s*), exceeds what the deal gives it, U_j(deal).
     Party i values the deal as the deal for the share f = s*/H of its horizon and as war
     from day s* after it:
-        D_i = f U_i(deal) + (1 - f) V_i(s*),   f = 1 if j never wants to break it.
+        D_i = f U_i(deal) + (1 - f) V_i(s*),   f = 1 if j never wants to break it
+    (`party.Weighing` applies it: an item is accepted where D_i reaches the party's
+    aspiration and war value).
     A deal that holds must give the rising side at least its war value at the end of the
     horizon, and the declining side at least its war value now: when the expected shift of
     the balance over the horizon exceeds both costs of war, pbar(0) - pbar(H) > c_A + c_B,
@@ -88,8 +90,3 @@ def renege_share(v_other, u_other_deal):
     breaks = checks > u_other_deal[:, None]
     first = np.where(breaks.any(axis=-1), breaks.argmax(axis=-1) + 1, CHECKS)
     return np.where(breaks.any(axis=-1), first / CHECKS, 1.0), first
-
-
-def deal_value(u_deal, share, v_at_break):
-    """D = f U(deal) + (1 - f) V(s*): the deal while it holds, war from the day it breaks."""
-    return share * u_deal + (1.0 - share) * v_at_break
