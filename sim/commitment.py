@@ -51,7 +51,7 @@ def balance_path(capability, attrition, resupply, side, decisiveness, horizon):
     a fresh (STEPS + 1, W) array costs more than the arithmetic on it (for W = 20,000 it is
     over the 4 MB at which numpy asks for huge pages, so each one is mapped and zeroed anew)."""
     step = np.asarray(horizon, dtype=float) / (STEPS / 2)  # H/16, the second of `path_days`
-    strength = [0.0, 0.0]
+    strength = [None, None]  # each side has a belligerent (sim/config.py checks it)
     for c, a, r, s in zip(capability, attrition, resupply, side):
         c, a, r = (np.asarray(x, dtype=float) for x in (c, np.minimum(a, 1.0), r))
         path = np.empty((STEPS + 1, len(step)))  # first (1 - a)^s, then the capability
@@ -65,10 +65,9 @@ def balance_path(capability, attrition, resupply, side, decisiveness, horizon):
         path += steady
         if not worn.all():  # without attrition a capability grows by r a day
             path += np.where(worn, 0.0, r) * path_days(horizon).T
-        strength[s] = path if np.isscalar(strength[s]) else np.add(strength[s], path, out=strength[s])
+        strength[s] = path if strength[s] is None else np.add(strength[s], path, out=strength[s])
     g = np.asarray(decisiveness, dtype=float)[None, :]
-    out = strength[1] if not np.isscalar(strength[1]) else None  # a buffer of this call: reuse it
-    return balance(strength[0], strength[1], g, out=out).T
+    return balance(strength[0], strength[1], g, out=strength[1]).T  # into side B's buffer, of this call
 
 
 def window_means(path: np.ndarray) -> np.ndarray:
