@@ -207,3 +207,11 @@ def test_a_day_of_war_is_fought_at_the_dawn_balance_then_moves_every_capability(
             lost = c[j, w] * min(att[j, w] * intensity[w] * max(1 + noise * shock[w, j], 0.0), 1.0)
             assert day.lost[j, w] == pytest.approx(lost, rel=1e-14, abs=1e-300)
     assert day.balance[0] == pytest.approx(1.4 / 2.0)  # (1 + 0.4) / (1 + 0.4 + 0.6)
+
+
+def test_a_day_of_war_never_leaves_a_capability_below_the_floor():
+    """A loss share of 0.9 takes 0.05 to 0.005 and 1.0 to 0.1: the floor 0.04 binds only the first."""
+    c = np.array([[0.05, 1.0], [1.0, 0.05]])  # (m, W): one belligerent a side
+    day = fight(c, np.array([0, 1]), np.full((2, 2), 0.9), np.zeros((2, 2)), np.ones((2, 2)), np.ones(2),
+                np.zeros((2, 2)), np.zeros(2), np.zeros(2), 1.0, 0.3, 0.04)
+    np.testing.assert_allclose(day.capability, [[0.04, 0.1], [0.1, 0.04]], rtol=1e-14)
