@@ -25,16 +25,14 @@ def loss_share(attrition, intensity, shock, noise):
     return np.minimum(attrition * intensity * np.maximum(1.0 + noise * shock, 0.0), 1.0)
 
 
-def next_capability(capability, attrition, resupply, pause_resupply, intensity, shock, noise, floor, share=None):
-    """One day: lose `attrition` (noisy) in proportion to the fighting, gain resupply.
+def next_capability(capability, loss, resupply, pause_resupply, intensity, floor):
+    """One day: lose the day's `loss_share`, gain resupply, never below the floor.
 
     Resupply goes on during a pause, at `pause_resupply` times its fighting rate: the
     side that resupplies faster gains power while a ceasefire holds [Fearon1995; Powell2006].
-    `share`: the day's `loss_share`, if already known.
     """
     supply = resupply * (intensity + (1.0 - intensity) * pause_resupply)
-    share = loss_share(attrition, intensity, shock, noise) if share is None else share
-    return np.maximum(capability * (1.0 - share) + supply, floor)
+    return np.maximum(capability * (1.0 - loss) + supply, floor)
 
 
 def battle_signal(p, battle_draw, fighting_draw, intensity):
@@ -78,6 +76,6 @@ def fight(capability, side, attrition, resupply, pause_resupply, intensity, shoc
     p_a = balance(side_strength(capability, side, 0), side_strength(capability, side, 1), decisiveness)
     happened, a_won = battle_signal(p_a, battle_draw, fighting_draw, intensity)
     share = loss_share(attrition, intensity, shock.T, noise)
-    moved = next_capability(capability, attrition, resupply, pause_resupply, intensity, shock.T, noise, floor, share)
+    moved = next_capability(capability, share, resupply, pause_resupply, intensity, floor)
     lost = capability * share
     return Battle(moved, lost, happened, a_won, p_a)

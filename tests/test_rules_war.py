@@ -13,6 +13,11 @@ import pytest
 from sim.war import balance, battle_signal, fight, learn, loss_share, next_capability, pause_shift, side_strength
 
 
+def day_of(c, a, r, pr, i, shock, noise, floor):
+    """next_capability after the day's loss_share, as `fight` composes them."""
+    return next_capability(c, loss_share(a, i, shock, noise), r, pr, i, floor)
+
+
 # ------------------------------------------------------------------------------ balance
 
 
@@ -60,7 +65,7 @@ def reference_capability(c, a, r, pr, i, shock, noise, floor):
 @pytest.mark.parametrize("pause", [0.0, 2.0])
 def test_next_capability_without_noise(intensity, pause):
     c, a, r, floor = 0.8, 0.05, 0.02, 1e-3
-    got = next_capability(c, a, r, pause, intensity, 0.7, 0.0, floor)
+    got = day_of(c, a, r, pause, intensity, 0.7, 0.0, floor)
     want = max(c * (1 - a * intensity) + r * (intensity + (1 - intensity) * pause), floor)
     assert got == pytest.approx(want, rel=1e-14)
 
@@ -72,11 +77,9 @@ def test_next_capability_per_world_with_noise():
     pr = np.array([1.0, 0.0, 3.0, 2.0, 0.5])
     i = np.array([1.0, 0.4, 0.0, 1.0, 0.7])
     shock = np.array([0.5, -1.0, 2.0, 1.5, -0.3])
-    got = next_capability(c, a, r, pr, i, shock, 0.3, 1e-3)
+    got = day_of(c, a, r, pr, i, shock, 0.3, 1e-3)
     want = [reference_capability(*args, 0.3, 1e-3) for args in zip(c, a, r, pr, i, shock)]
     np.testing.assert_allclose(got, want, rtol=1e-14)
-    # the day's loss share given (as `fight` does, which needs it for the losses too): the same bits
-    np.testing.assert_array_equal(next_capability(c, a, r, pr, i, shock, 0.3, 1e-3, loss_share(a, i, shock, 0.3)), got)
 
 
 def test_loss_share_is_attrition_times_intensity_with_noise_held_in_zero_one():
@@ -90,24 +93,24 @@ def test_loss_share_is_attrition_times_intensity_with_noise_held_in_zero_one():
 
 def test_a_large_negative_shock_costs_nothing_and_never_adds_strength():
     # 1 + noise * shock < 0: no loss that day, and no gain beyond resupply
-    got = next_capability(np.array([1.0, 1.0]), 0.1, 0.0, 1.0, 1.0, np.array([-10.0, -1.0 / 0.3]), 0.3, 0.0)
+    got = day_of(np.array([1.0, 1.0]), 0.1, 0.0, 1.0, 1.0, np.array([-10.0, -1.0 / 0.3]), 0.3, 0.0)
     np.testing.assert_allclose(got, [1.0, 1.0], rtol=1e-14)
 
 
 def test_a_loss_above_everything_leaves_resupply_only():
     # a * i * (1 + noise * shock) = 0.5 * 1 * 5 > 1: the whole capability is lost, not more
-    got = next_capability(np.array([2.0]), 0.5, 0.04, 1.0, 1.0, np.array([40.0 / 3.0]), 0.3, 1e-3)
+    got = day_of(np.array([2.0]), 0.5, 0.04, 1.0, 1.0, np.array([40.0 / 3.0]), 0.3, 1e-3)
     np.testing.assert_allclose(got, [0.04], rtol=1e-12)
 
 
 def test_capability_never_falls_below_the_floor():
-    got = next_capability(np.array([0.01, 0.5]), 0.9, 0.0, 1.0, 1.0, np.zeros(2), 0.0, 0.02)
+    got = day_of(np.array([0.01, 0.5]), 0.9, 0.0, 1.0, 1.0, np.zeros(2), 0.0, 0.02)
     np.testing.assert_allclose(got, [0.02, 0.05], rtol=1e-14)
 
 
 def test_resupply_in_a_pause_is_scaled_by_pause_resupply():
     # intensity 0 (full ceasefire): no attrition, resupply times the pause multiplier
-    got = next_capability(np.ones(3), 0.2, 0.01, np.array([0.0, 1.0, 4.0]), 0.0, np.zeros(3), 0.3, 0.0)
+    got = day_of(np.ones(3), 0.2, 0.01, np.array([0.0, 1.0, 4.0]), 0.0, np.zeros(3), 0.3, 0.0)
     np.testing.assert_allclose(got, [1.0, 1.01, 1.04], rtol=1e-14)
 
 
