@@ -35,9 +35,14 @@ CHECKS = 8  # days s = H/8, 2H/8, ..., H on which a deal's hold is checked
 STEPS = 4 * CHECKS  # steps of H/16 over [0, 2H]: each window [s, s + H] spans 16 of them
 
 
+def path_step(horizon) -> np.ndarray:
+    """(W,) H/16: the step between the days of the projected path."""
+    return np.asarray(horizon, dtype=float) / (STEPS / 2)
+
+
 def path_days(horizon) -> np.ndarray:
     """(W, STEPS + 1) the days 0, H/16, ..., 2H of the projected path."""
-    return np.asarray(horizon, dtype=float)[:, None] * np.arange(STEPS + 1) / (STEPS / 2)
+    return path_step(horizon)[:, None] * np.arange(STEPS + 1)
 
 
 def balance_path(capability, attrition, resupply, side, decisiveness, horizon):
@@ -50,7 +55,7 @@ def balance_path(capability, attrition, resupply, side, decisiveness, horizon):
     product runs over whole rows of worlds (the result is a transposed view), and in place:
     a fresh (STEPS + 1, W) array costs more than the arithmetic on it (for W = 20,000 it is
     over the 4 MB at which numpy asks for huge pages, so each one is mapped and zeroed anew)."""
-    step = np.asarray(horizon, dtype=float) / (STEPS / 2)  # H/16, the second of `path_days`
+    step = path_step(horizon)
     strength = [None, None]  # each side has a belligerent (sim/config.py checks it)
     for c, a, r, s in zip(capability, attrition, resupply, side):
         c, a, r = (np.asarray(x, dtype=float) for x in (c, np.minimum(a, 1.0), r))
