@@ -1,3 +1,3 @@
-from sim.cli import main
+from sim.commands.cli import main
 
 main()

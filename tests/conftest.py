@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from sim.config import ConfigError, register
+from sim.schema.config import ConfigError, register
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"

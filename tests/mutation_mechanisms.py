@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ["sim/commitment.py", "sim/audience.py", "sim/red_lines.py", "sim/information.py"]
+MODULES = ["sim/mechanisms/commitment.py", "sim/mechanisms/audience.py", "sim/mechanisms/red_lines.py", "sim/mechanisms/information.py"]
 TESTS = ["tests/test_rules_mechanisms.py", "tests/test_mechanisms.py", "tests/test_commitment.py"]
 
 

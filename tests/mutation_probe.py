@@ -1,10 +1,10 @@
-"""Probe surviving mutants of sim/proposal.py for a difference on random tables.
+"""Probe surviving mutants of sim/rules/proposal.py for a difference on random tables.
 
 Not a test (pytest does not collect it): docs/mutation.md judges a surviving mutant
 equivalent when reading the code says so and this probe finds no difference. Run from
 mutmut's working copy after `mutmut run`:
 
-    cd mutants && PYTHONPATH=. ../.venv/bin/python ../tests/mutation_probe.py sim.proposal.x_nash__mutmut_23 ...
+    cd mutants && PYTHONPATH=. ../.venv/bin/python ../tests/mutation_probe.py sim.rules.proposal.x_nash__mutmut_23 ...
 
 For each mutant, every rule's terms on 160 random families of tables (2 or 3 parties,
 1-4 issues, some saliences 0, shared ideals, reservation points from war values between
@@ -19,8 +19,8 @@ import sys
 import numpy as np
 from mutmut.mutation.trampoline import set_mutant_under_test
 
-from sim.proposal import RULES, Table
-from sim.utility import point_of_utility
+from sim.rules.proposal import RULES, Table
+from sim.rules.utility import point_of_utility
 
 
 def family(seed: int, W: int = 300) -> Table:

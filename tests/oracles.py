@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.worlds import TacticParams
+from sim.rules.tactic import TacticParams
 
 
 def tactic_params(W: int, code: int = 0, beta=1.0, deadline=10, k=0.0, first_step=0.05, discount=0.9, eta=0.0) -> TacticParams:

@@ -1,5 +1,5 @@
-"""Observed data and calibration by simulation (sim/observed.py, sim/calibrate.py,
-sim/posterior.py): series by file or inline, the fit's horizon, the distance, the ABC
+"""Observed data and calibration by simulation (sim/analysis/observed.py, sim/analysis/calibrate.py,
+sim/worlds/posterior.py): series by file or inline, the fit's horizon, the distance, the ABC
 posterior's coverage of known parameters, the 2022 posterior predictive against the
 observations, runs drawn from a posterior file, and one-line errors."""
 
@@ -11,15 +11,23 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ROOT, make_cfg, one_line_error
+
 from sim import ConfigError, simulate
-from sim.calibrate import (
-    distance, fit_config, importance_weights, observations, run_calibration, simulate_draws, summary,
-    weighted_quantiles, write_calibration,
+from sim.analysis.calibrate import (
+    distance,
+    fit_config,
+    importance_weights,
+    observations,
+    run_calibration,
+    simulate_draws,
+    summary,
+    weighted_quantiles,
 )
-from sim.config import Distance, to_config, validate
-from sim.observed import series
+from sim.analysis.observed import series
+from sim.commands.study import write_calibration
+from sim.schema.checks import validate
+from sim.schema.config import Distance, to_config
 
 STUDY = "experiment=calibrate_2022"
 SMALL = (STUDY, "calibrate.draws=20000", "calibrate.accept=0.01")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_cfg
+
 from sim import simulate
 
 CORRIDORS, CEASEFIRE, WITHDRAWAL = "corridors", "ceasefire", "withdrawal"

@@ -21,9 +21,9 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 import sim
-from sim import budget, cli
-from sim.precheck import hydra_app, precheck
-from sim.store import DEPENDENCIES, safe_name
+from sim.commands import budget, cli
+from sim.commands.precheck import hydra_app, precheck
+from sim.runs.store import DEPENDENCIES, safe_name
 
 
 def test_negsim_writes_tables_config_versions_and_plots(tmp_path):
@@ -58,7 +58,7 @@ def test_help_says_what_negsim_does_its_commands_and_where_the_reference_is(caps
     for command in ("negsim [KEY=VALUE", "negsim experiment=", "negsim -m ", "negsim-report FOLDER",
                     "python -m sim.bench"):
         assert command in text, command
-    assert "Examples" in text and "Config reference: README.md" in text and "sim/config.py" in text
+    assert "Examples" in text and "Config reference: README.md" in text and "sim/schema/config.py" in text
     assert "negsim --cfg job" in text  # the config dump is behind a flag, not in the help
     assert "powered by Hydra" not in text and "== Config ==" not in text
     # every option of every config group, from conf/
@@ -147,8 +147,8 @@ def test_safe_name_is_one_folder_name(name):
 def test_a_sweep_is_refused_for_memory_only_by_what_its_points_keep(monkeypatch):
     """Sweep points keep only outcomes (no rounds, no timeline): memory that fits those
     passes; the same memory refuses a single run that keeps its rounds and timeline."""
-    from sim.config import to_config
-    from sim.precheck import Refused
+    from sim.commands.precheck import Refused
+    from sim.schema.config import to_config
 
     cfg = sim.compose(["replications=20000", "record.rounds=false", "record.timeline=false"])
     lean = budget.footprint(to_config(cfg)).memory
@@ -162,7 +162,7 @@ def test_a_sweep_is_refused_for_memory_only_by_what_its_points_keep(monkeypatch)
 
 def test_bench_profile_says_where_the_time_of_a_run_goes(capsys):
     """README's breakdown of a run's time comes from `python -m sim.bench profile`."""
-    from sim import bench
+    from sim.commands import bench
 
     bench.main(["profile"])
     text = capsys.readouterr().out

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import make_cfg
 from oracles import tactic_params
-from sim.ensemble import simulate
 from rubinstein_oracle import alternating_offers
-from sim.proposal import Table, kalai, nash
-from sim.tactic import TACTICS, Faratin, Rubinstein, TacticState, aspiration_from_alpha, faratin_alpha, rubinstein_share
-from sim.utility import utility, war_value
 
+from sim.rules.proposal import Table, kalai, nash
+from sim.rules.tactic import (
+    TACTICS,
+    Faratin,
+    Rubinstein,
+    TacticState,
+    aspiration_from_alpha,
+    faratin_alpha,
+    rubinstein_share,
+)
+from sim.rules.utility import utility, war_value
+from sim.runs.ensemble import simulate
 
 # ----------------------------------------------------------------------------- 1. Faratin
 

@@ -8,8 +8,8 @@ ceasefire put on the table: monotone within sampling error.
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import make_cfg
+
 from sim import simulate
 
 ADVANTAGE = [1.0, 2.0, 3.0, 4.0, 6.0]

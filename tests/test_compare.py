@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_cfg, negsim, one_line_error
 from scipy import stats
 
-from conftest import make_cfg, negsim, one_line_error
 from sim import simulate
-from sim.compare import COLUMNS, effects, paired, variant_config
-from sim.config import to_config, validate
+from sim.analysis.compare import COLUMNS, effects, paired, variant_config
+from sim.schema.checks import validate
+from sim.schema.config import to_config
 
 OUTCOMES = ["at_war_end", "agreed_ceasefire", "day_ceasefire", "terms_neutrality", "utility_ukraine"]
 

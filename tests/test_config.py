@@ -9,8 +9,9 @@ import pytest
 from conftest import CONF, ROOT, make_cfg, negsim
 from omegaconf import open_dict
 
-from sim import ConfigError, cli, compose, simulate
-from sim.config import IssueConfig
+from sim import ConfigError, compose, simulate
+from sim.commands import cli
+from sim.schema.config import IssueConfig
 
 GROUPS = {g: sorted(p.stem for p in (CONF / g).glob("*.yaml")) for g in ("scenario", "mediator", "war")}
 

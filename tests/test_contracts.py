@@ -8,13 +8,13 @@ from dataclasses import fields
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, make_cfg
 from oracles import tactic_params
+
 from sim import simulate
-from sim.config import TacticConfig
-from sim.proposal import RULES, Table, propose
-from sim.tactic import TACTICS, TacticState, aspiration
+from sim.rules.proposal import RULES, Table, propose
+from sim.rules.tactic import TACTICS, TacticState, aspiration
+from sim.schema.config import TacticConfig
 
 KEYS = set(re.findall(r"\*\*\[(\w+)\]\*\*", (ROOT / "docs" / "bibliography.md").read_text()))
 W, K = 400, 3

@@ -14,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_cfg, one_line_error
 from scipy import stats
 
-from conftest import make_cfg, one_line_error
 from sim import simulate
-from sim.config import Range
-from sim.distributions import ppf
-from sim.tactic import faratin_alpha
-from sim.worlds import normalise_salience
+from sim.rules.tactic import faratin_alpha
+from sim.schema.config import Range
+from sim.schema.distributions import ppf
+from sim.worlds.resolve import normalise_salience
 
 FAST = ("record.timeline=false",)
 DRAWN = (
@@ -37,7 +37,7 @@ def _per_world(frame: pd.DataFrame, columns) -> pd.DataFrame:
 
 
 def test_drawn_values_depend_only_on_the_replication(monkeypatch):
-    import sim.ensemble as ensemble
+    import sim.runs.ensemble as ensemble
 
     big = simulate(make_cfg("replications=40", *FAST, *DRAWN)).worlds
     small = simulate(make_cfg("replications=9", *FAST, *DRAWN)).worlds
@@ -180,8 +180,9 @@ def test_drawn_saliences_are_kept_and_the_others_share_what_is_left():
 
 
 def test_drawn_saliences_sum_to_one_in_every_world():
-    from sim.config import to_config, validate
-    from sim.worlds import resolve
+    from sim.schema.checks import validate
+    from sim.schema.config import to_config
+    from sim.worlds.resolve import resolve
 
     cfg = validate(to_config(make_cfg("replications=200",
                                       "scenario.parties.russia.salience.neutrality={dist: uniform, low: 0.1, high: 0.6}")))

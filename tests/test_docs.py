@@ -17,7 +17,6 @@ from collections import defaultdict
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, make_cfg, negsim
 
 GUIDE = ROOT / "docs" / "outputs.md"
@@ -100,7 +99,7 @@ def run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def studies(run):
     """Small versions of the studies whose folders the guide reads, beside the run."""
-    from sim import study
+    from sim.commands import study
 
     home, _ = run
     folders = {}

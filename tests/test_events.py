@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_cfg, one_line_error
+
 from sim import simulate
 
 NO_TALKS = ("scenario=symmetric_dyad", "scenario.calendar=[]", "scenario.policy.interval=0", "war.noise=0")
@@ -65,9 +65,10 @@ def test_a_disabled_event_changes_nothing_and_leverage_is_an_event():
 
 
 def test_a_salience_set_by_an_event_stays_and_the_others_make_room():
-    from sim.model import NegotiationModel
-    from sim.config import to_config, validate
-    from sim.worlds import resolve
+    from sim.agents.model import NegotiationModel
+    from sim.schema.checks import validate
+    from sim.schema.config import to_config
+    from sim.worlds.resolve import resolve
 
     cfg = validate(to_config(make_cfg("replications=4", "+scenario.events={shift: {day: 2, set: {scenario.parties.russia.salience.neutrality: 0.5}}}")))
     model = NegotiationModel(cfg, resolve(cfg, np.zeros(4, int), np.arange(4)))
@@ -102,9 +103,10 @@ def test_bad_events_are_one_line_errors(override, key, allowed):
 def test_the_lottery_a_party_prices_follows_an_event_from_its_day():
     """War values read the prizes of the war lottery once a day (`Party.lottery`): an event
     that moves an ideal or a salience must move them from its day on, not a day later."""
-    from sim.config import to_config, validate
-    from sim.model import NegotiationModel
-    from sim.worlds import resolve
+    from sim.agents.model import NegotiationModel
+    from sim.schema.checks import validate
+    from sim.schema.config import to_config
+    from sim.worlds.resolve import resolve
 
     cfg = validate(to_config(make_cfg(
         "replications=3", "+scenario.events={shift: {day: 4, set: {scenario.parties.russia.salience.neutrality: 0.5,"

@@ -17,8 +17,9 @@ import pytest
 from conftest import ROOT
 from test_sweep import negsim
 
-from sim import report, store
-from sim.store import WriteError, atomically, remove_stale, write_text
+from sim.commands import report
+from sim.runs import store
+from sim.runs.store import WriteError, atomically, remove_stale, write_text
 
 resource = pytest.importorskip("resource")  # POSIX
 

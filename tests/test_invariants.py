@@ -14,9 +14,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_cfg
-from sim.ensemble import simulate
+
+from sim.runs.ensemble import simulate
 
 
 @lru_cache(maxsize=None)
@@ -175,7 +175,7 @@ def test_a_world_is_its_replication_whatever_the_order_of_the_ids():
 def test_a_design_block_across_two_points_keeps_each_worlds_noise(monkeypatch):
     """A block that holds the last replications of one point and the first of the next (none
     repeated) gives every world its own replication's war, as one big block does."""
-    import sim.ensemble as run
+    import sim.runs.ensemble as run
 
     cfg = make_cfg("+design.axes={mediator.bias: [0.0, 0.3]}", "design.replications=3", "record.timeline=false")
     whole = run.simulate(cfg)
@@ -186,7 +186,7 @@ def test_a_design_block_across_two_points_keeps_each_worlds_noise(monkeypatch):
 
 
 def test_blocks_give_exactly_the_tables_of_one_ensemble(monkeypatch):
-    import sim.ensemble as run
+    import sim.runs.ensemble as run
 
     cfg = make_cfg("replications=23")
     whole = run.simulate(cfg)

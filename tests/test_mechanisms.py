@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_cfg
+
 from sim import simulate
-from sim import commitment
-from sim.audience import penalty
+from sim.mechanisms import commitment
+from sim.mechanisms.audience import penalty
 
 MECHANISMS = ("power_shift", "private_information", "red_lines", "audience_costs", "war_driven_aspirations")
 # parameters each mechanism reads, set to values that would matter if it were on
@@ -205,7 +205,7 @@ def test_where_the_types_bounds_say_they_agree_every_type_answers_alike(seed):
     the types fall on the same side of every asked item's margin: there, every type's own
     answers (`decide`) must equal the common ones. Random weighings on a coarse grid, so that
     margins and needs tie, with deals that break, red lines and packages."""
-    from sim.party import Weighing
+    from sim.agents.party import Weighing
 
     rng = np.random.default_rng(seed)
     W, K, M = 400, 4, 5
@@ -232,9 +232,10 @@ def test_where_the_types_bounds_say_they_agree_every_type_answers_alike(seed):
 
 
 def test_answers_rule_out_types_but_never_the_true_one():
-    from sim.config import to_config, validate
-    from sim.model import NegotiationModel
-    from sim.worlds import resolve
+    from sim.agents.model import NegotiationModel
+    from sim.schema.checks import validate
+    from sim.schema.config import to_config
+    from sim.worlds.resolve import resolve
 
     cfg = validate(to_config(make_cfg("replications=200", "scenario.mechanisms.private_information.enabled=true",
                                       "scenario.mechanisms.power_shift.enabled=true",
@@ -276,9 +277,10 @@ def test_the_true_type_survives_a_round_that_leaves_one_item_open(tmp_path):
     the party's own type could be ruled out, leaving no type possible (seen in 7 of 2,000
     worlds of this dyad before the fix)."""
     from sim import compose
-    from sim.config import to_config, validate
-    from sim.model import NegotiationModel
-    from sim.worlds import resolve
+    from sim.agents.model import NegotiationModel
+    from sim.schema.checks import validate
+    from sim.schema.config import to_config
+    from sim.worlds.resolve import resolve
 
     (tmp_path / "scenario").mkdir()
     (tmp_path / "scenario" / "dyad3.yaml").write_text(DYAD3)
@@ -294,9 +296,10 @@ def test_the_true_type_survives_a_round_that_leaves_one_item_open(tmp_path):
 def test_in_the_2022_scenario_the_answers_rarely_reveal_a_type():
     """README's finding: with private information alone, every type rejects the same early
     proposals, so at the horizon all seven types are still possible in most worlds."""
-    from sim.config import to_config, validate
-    from sim.model import NegotiationModel
-    from sim.worlds import resolve
+    from sim.agents.model import NegotiationModel
+    from sim.schema.checks import validate
+    from sim.schema.config import to_config
+    from sim.worlds.resolve import resolve
 
     alone = [f"scenario.mechanisms.{m}.enabled=false" for m in MECHANISMS if m != "private_information"]
     cfg = validate(to_config(make_cfg("replications=300", "record.timeline=false", "record.rounds=false", *alone)))
@@ -310,9 +313,10 @@ def test_in_the_2022_scenario_the_answers_rarely_reveal_a_type():
 def test_the_types_beliefs_converge_as_battles_reveal_the_balance():
     """Every type learns from the same battles by p <- p + lambda (signal - p), so two types'
     beliefs differ by their initial gap times (1 - lambda)^battles."""
-    from sim.config import to_config, validate
-    from sim.model import NegotiationModel
-    from sim.worlds import resolve
+    from sim.agents.model import NegotiationModel
+    from sim.schema.checks import validate
+    from sim.schema.config import to_config
+    from sim.worlds.resolve import resolve
 
     cfg = validate(to_config(make_cfg("scenario=symmetric_dyad", "replications=6", "scenario.calendar=[]", "scenario.days=60",
                                       "scenario.policy.interval=0", "scenario.mechanisms.private_information.enabled=true",
@@ -428,7 +432,7 @@ def test_when_the_balance_turns_stated_positions_move_apart():
 
 
 def test_switch_effects_tabulate_none_each_alone_and_all():
-    from sim.switches import effects
+    from sim.analysis.switches import effects
 
     points = pd.DataFrame({"a.enabled": [False, True, False, True], "b.enabled": [False, False, True, True]})
     rng = np.random.default_rng(0)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from sim.proposal import Table, kalai, nash
-from sim.utility import point_of_utility
+from sim.rules.proposal import Table, kalai, nash
+from sim.rules.utility import point_of_utility
 
 IDEAL = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.2]])  # A and B; the third item is not a pure conflict
 R, K = 6, 3

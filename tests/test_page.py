@@ -1,4 +1,4 @@
-"""report.html (sim/page.py): one self-contained page per folder that a browser shows whole.
+"""report.html (sim/commands/page.py): one self-contained page per folder that a browser shows whole.
 
 - a design folder with an analysis gives a page with the question, the drivers in words,
   the summary, every plot inlined and the config; it loads in headless Chromium with every
@@ -14,13 +14,16 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
 from browser import Browser, find_chromium
 from conftest import ROOT, make_cfg
-from sim import analysis_plots, plots, simulate, study_plots
-from sim.page import boxes, drivers, study_question, write_report
-from sim.prim import analyze as prim_analyze
-from sim.sensitivity import analyze
+
+from sim import simulate
+from sim.analysis.prim import analyze as prim_analyze
+from sim.analysis.sensitivity import analyze
+from sim.commands.page import boxes, drivers, study_question, write_report
+from sim.figures import designs as study_plots
+from sim.figures import drivers as analysis_plots
+from sim.figures import talks as plots
 
 CHROMIUM = find_chromium()
 needs_chromium = pytest.mark.skipif(
@@ -126,7 +129,7 @@ def test_the_balance_plot_draws_each_belief_on_side_as_scale(tmp_path, monkeypat
     result = simulate(make_cfg("replications=20"))
     sides = {n: p.side for n, p in result.config.scenario.parties.items()}
     drawn = {}
-    monkeypatch.setattr(plots, "_save", lambda fig, path, tight=True: drawn.setdefault("fig", fig))
+    monkeypatch.setattr(plots, "save", lambda fig, path, tight=True: drawn.setdefault("fig", fig))
     plots.balance(result.timeline, sides, tmp_path / "balance.png")
     lines = {line.get_label(): line.get_ydata() for line in drawn["fig"].axes[0].get_lines()}
     median = result.timeline.groupby("day")[["belief_russia", "belief_ukraine"]].median()
@@ -146,7 +149,7 @@ def test_negsim_report_rebuilds_a_study_page_with_its_question_and_title(tmp_pat
     question = study_question(ROOT / "conf" / "experiment" / "private_information.yaml")
     first = (out / "report.html").read_text()
     assert "<title>russia_ukraine_2022: study</title>" in first and question[1:60] in first
-    subprocess.run([sys.executable, "-m", "sim.report", str(out)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "sim.commands.report", str(out)], check=True, capture_output=True)
     again = (out / "report.html").read_text()
     assert "<title>russia_ukraine_2022: study</title>" in again and question[1:60] in again
     assert write_report(tmp_path) and "<title>" + tmp_path.name + "</title>" in (tmp_path / "report.html").read_text()

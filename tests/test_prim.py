@@ -1,4 +1,4 @@
-"""Scenario discovery with PRIM held to known boxes (sim/prim.py).
+"""Scenario discovery with PRIM held to known boxes (sim/analysis/prim.py).
 
 - an outcome defined as a box in three parameters (one categorical), among noise
   parameters and with some outcomes flipped at random, is recovered: its limits, and
@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_cfg
 from scipy.stats import binomtest
 
-from conftest import make_cfg
 from sim import simulate
-from sim.prim import COLUMNS, MASS_MIN, Peeling, analyze, in_box, limits, peel, target
+from sim.analysis.prim import COLUMNS, MASS_MIN, Peeling, analyze, in_box, limits, peel, target
 
 N = 5000
 TRUE = {"a": (0.2, 0.6), "b": (0.5, 1.0)}

@@ -1,7 +1,7 @@
 """Every numeric key, any value: rejected with one line naming the key, or run to finite tables.
 
 Hypothesis draws a key of the schema (every number of the default config, with its allowed
-range: `sim.config.numeric_leaves`) and a value in its range, out of it, or not finite.
+range: `sim.schema.config.numeric_leaves`) and a value in its range, out of it, or not finite.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from conftest import make_cfg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_cfg
 from sim import ConfigError, simulate
-from sim.config import numeric_leaves, to_config
+from sim.schema.checks import numeric_leaves
+from sim.schema.config import to_config
 
 SMALL = ("replications=2", "scenario.days=12", "record.rounds=false")
 KEYS = [(path, rng) for sub in ("scenario", "mediator", "war")

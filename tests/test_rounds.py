@@ -6,14 +6,14 @@ import signal
 
 import numpy as np
 import pandas as pd
-from omegaconf import open_dict
-
 from conftest import make_cfg
-from sim import simulate
-from sim.config import PartyConfig, TacticConfig
-from sim.proposal import tilt
+from omegaconf import open_dict
 from oracles import tactic_params
-from sim.tactic import TACTICS, Reciprocal, TacticState
+
+from sim import simulate
+from sim.rules.proposal import tilt
+from sim.rules.tactic import TACTICS, Reciprocal, TacticState
+from sim.schema.config import PartyConfig, TacticConfig
 
 
 def agreed_rows(res) -> pd.DataFrame:

@@ -1,17 +1,18 @@
-"""sim/issue.py held to its definitions: the issue table built from config, the per-world
-issue values `sim.worlds.resolve` gives the model, the fighting left under agreed
+"""sim/rules/issue.py held to its definitions: the issue table built from config, the per-world
+issue values `sim.worlds.keys.resolve` gives the model, the fighting left under agreed
 ceasefires and the war cost left under relief."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import make_cfg
 from omegaconf import open_dict
 
-from conftest import make_cfg
-from sim.config import IssueConfig, to_config, validate
-from sim.issue import Issues, cost_factor, fighting_intensity
-from sim.worlds import resolve
+from sim.rules.issue import Issues, cost_factor, fighting_intensity
+from sim.schema.checks import validate
+from sim.schema.config import IssueConfig, to_config
+from sim.worlds.resolve import resolve
 
 CONFIGS = {
     "ceasefire": IssueConfig(poles=["war goes on", "ceasefire"], stops_fighting=True, breakdown=0.02),

@@ -1,7 +1,7 @@
 """The mechanisms' rule functions held to their definitions (docs/model.md, section 9):
-when the other side breaks a deal (sim/commitment.py), the private types and what the
-others believe about them (sim/information.py), red lines and indivisible issues
-(sim/red_lines.py), and what a leader concedes at home (sim/audience.py).
+when the other side breaks a deal (sim/mechanisms/commitment.py), the private types and what the
+others believe about them (sim/mechanisms/information.py), red lines and indivisible issues
+(sim/mechanisms/red_lines.py), and what a leader concedes at home (sim/mechanisms/audience.py).
 
 test_mechanisms.py runs each mechanism in the model; these hold each rule world by world to
 the formula or the rule docs/model.md states, with the expected values computed here.
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from sim import audience, commitment, information, red_lines
+from sim.mechanisms import audience, commitment, information, red_lines
 
 # ------------------------------------------------------- commitment.renege_share [Powell2006]
 

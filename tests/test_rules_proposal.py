@@ -1,4 +1,4 @@
-"""sim/proposal.py held to its definitions, rule by rule: `split` and `compromise` against
+"""sim/rules/proposal.py held to its definitions, rule by rule: `split` and `compromise` against
 their formulas; `nash` and `kalai` when a party does not care about an issue, when the
 bargaining range is empty, and over packages mixed with items agreed alone; the
 mediator's bias. (The one-issue closed forms are in test_closed_forms.py, the package
@@ -10,14 +10,14 @@ import itertools
 
 import numpy as np
 import pytest
+from conftest import make_cfg
 from omegaconf import open_dict
 from scipy.optimize import linprog
 
-from conftest import make_cfg
 from sim import simulate
-from sim.config import IssueConfig
-from sim.proposal import RULES, Table, _golden_max, compromise, kalai, nash, propose, split, tilt
-from sim.utility import point_of_utility
+from sim.rules.proposal import RULES, Table, _golden_max, compromise, kalai, nash, propose, split, tilt
+from sim.rules.utility import point_of_utility
+from sim.schema.config import IssueConfig
 
 # the rules guard their divisions (a zero step, an item nobody trades, an empty range):
 # no floating-point warning may escape them

@@ -1,17 +1,18 @@
-"""sim/round.py held to its rules: which issues a format can settle, and which items the
+"""sim/rules/round.py held to its rules: which issues a format can settle, and which items the
 answers agree, one by one or as a package."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import make_cfg
 from omegaconf import open_dict
 
-from conftest import make_cfg
 from sim import simulate
-from sim.config import FORMATS, FormatConfig, IssueConfig, PartyConfig, TacticConfig, to_config, validate
-from sim.round import RoundLog, agree, coverage
-from sim.worlds import resolve
+from sim.rules.round import RoundLog, agree, coverage
+from sim.schema.checks import validate
+from sim.schema.config import FORMATS, FormatConfig, IssueConfig, PartyConfig, TacticConfig, to_config
+from sim.worlds.resolve import resolve
 
 
 def test_formats_reach_the_worlds_in_level_order():

@@ -1,4 +1,4 @@
-"""sim/tactic.py held to its formulas, world by world: Faratin's time-dependent curve, the
+"""sim/rules/tactic.py held to its formulas, world by world: Faratin's time-dependent curve, the
 reciprocal (tit-for-tat) step, Rubinstein's equilibrium demand, the choice of tactic per
 world and war-driven aspirations. (The published closed forms themselves are in
 test_closed_forms.py.)"""
@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from oracles import tactic_params
 from rubinstein_oracle import alternating_offers, equilibrium_share
-from sim.config import TacticConfig
-from sim.tactic import (
+
+from sim.rules.tactic import (
     TACTICS,
     Faratin,
     Reciprocal,
@@ -24,6 +23,7 @@ from sim.tactic import (
     rubinstein_share,
     war_driven,
 )
+from sim.schema.config import TacticConfig
 
 FARATIN, RECIPROCAL, RUBINSTEIN = (list(TACTICS).index(name) for name in ("faratin", "reciprocal", "rubinstein"))
 

@@ -1,4 +1,4 @@
-"""sim/utility.py held to its formulas: U(a) = 1 - sum_k w_k |a_k - x_k|^rho, Fearon's war
+"""sim/rules/utility.py held to its formulas: U(a) = 1 - sum_k w_k |a_k - x_k|^rho, Fearon's war
 value, and the point on a line where utility equals a given level."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.utility import across, issue_utility, point_of_utility, power, utility, war_value
+from sim.rules.utility import across, issue_utility, point_of_utility, power, utility, war_value
 
 # the rules guard their divisions (a zero step, an item nobody trades, an empty range):
 # no floating-point warning may escape them

@@ -1,4 +1,4 @@
-"""sim/war.py held to its formulas: the contest success function, attrition and resupply,
+"""sim/rules/war.py held to its formulas: the contest success function, attrition and resupply,
 battle signals, belief learning and the power shift of a pause.
 
 Every expected value is computed here from the formula the rule states; arrays carry a
@@ -10,7 +10,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.war import balance, battle_signal, fight, learn, loss_share, next_capability, pause_shift, side_strength
+from sim.rules.war import (
+    balance,
+    battle_signal,
+    fight,
+    learn,
+    loss_share,
+    next_capability,
+    pause_shift,
+    side_strength,
+)
 
 
 def day_of(c, a, r, pr, i, shock, noise, floor):

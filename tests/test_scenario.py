@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import yaml
-
 from conftest import CONF, ROOT, make_cfg
-from sim.worlds import keys
+
+from sim.worlds.keys import keys
 
 FILES = {"scenario": CONF / "scenario" / "russia_ukraine_2022.yaml", "mediator": CONF / "mediator" / "default.yaml",
          "war": CONF / "war" / "default.yaml"}

@@ -1,4 +1,4 @@
-"""Global sensitivity analysis held to known answers (sim/sensitivity.py).
+"""Global sensitivity analysis held to known answers (sim/analysis/sensitivity.py).
 
 - an outcome that depends on one parameter only gives it ST near 1, the others near 0,
   from synthetic worlds and from a real simulation where the other axes change nothing;
@@ -15,12 +15,15 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_cfg, one_line_error
+
 from sim import simulate
-from sim.config import to_config, validate
-from sim.outcome import worlds_columns
-from sim.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, analyze, point_means, points, unit_sample
+from sim.analysis.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, analyze, point_means
+from sim.runs.outcome import worlds_columns
+from sim.schema.checks import validate
+from sim.schema.config import to_config
+from sim.worlds.design import analysis_points as points
+from sim.worlds.design import unit_sample
 
 ISHIGAMI_AXES = (
     "+design.axes={mediator.bias: {dist: uniform, low: -1, high: 1},"

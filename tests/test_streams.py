@@ -1,13 +1,13 @@
-"""sim/streams.py builds every world's streams at once: bit for bit numpy's own objects."""
+"""sim/worlds/streams.py builds every world's streams at once: bit for bit numpy's own objects."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim import streams
-from sim.noise import draw
-from sim.worlds import parameter_uniforms
+from sim.worlds import streams
+from sim.worlds.noise import draw
+from sim.worlds.resolve import parameter_uniforms
 
 SEEDS = [0, 1, 20220224, 2**32 - 1, 2**32, 2**40 + 5, 2**63 - 1]
 REPLICATIONS = np.array([0, 1, 2, 17, 65_535, 123_456_789, 10**9])

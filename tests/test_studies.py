@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, make_cfg, negsim
+
 from sim import simulate
 
 STUDIES = sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml"))
@@ -45,7 +45,7 @@ def test_every_study_runs_from_the_command_line(study, tmp_path):
         assert (tmp_path / name).stat().st_size > 0, name
     if study == "mediator_rule_bias":
         assert (tmp_path / "heatmap_mediator.rule_mediator.bias.png").stat().st_size > 0
-    again = negsim(str(tmp_path), module="sim.report")  # negsim-report on a design folder
+    again = negsim(str(tmp_path), module="sim.commands.report")  # negsim-report on a design folder
     assert again.returncode == 0, again.stderr
 
 

@@ -1,4 +1,4 @@
-"""The plots of a study's question (sim/study_plots.py) draw what they claim to.
+"""The plots of a study's question (sim/figures/designs.py) draw what they claim to.
 
 - a mean's interval is Student's t interval, a share's the Wilson interval;
 - a categorical axis is drawn as points without lines, a numeric one at its true values,
@@ -11,18 +11,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_cfg
-from sim import study_plots
-from sim.config import to_config
-from sim.outcome import wilson_interval
+
+from sim.figures import designs as study_plots
+from sim.runs.outcome import wilson_interval
+from sim.schema.config import to_config
 
 
 @pytest.fixture
 def drawn(monkeypatch):
     """The figure a plot function made, instead of a file."""
     figures = []
-    monkeypatch.setattr(study_plots, "_save", lambda fig, path, tight=True: figures.append(fig) or path)
+    monkeypatch.setattr(study_plots, "save", lambda fig, path, tight=True: figures.append(fig) or path)
     return figures
 
 

@@ -8,9 +8,7 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, negsim
-
 
 SMALL = ["-m", "mediator.bias=-0.3,0,0.4", "scenario.parties.russia.optimism=0.1,0.3", "replications=40"]
 

@@ -1,4 +1,4 @@
-"""Territory (sim/territory.py): the formulas, their wiring into a day of war and a round,
+"""Territory (sim/rules/territory.py): the formulas, their wiring into a day of war and a round,
 the timeline's area columns, and that the area changes nothing else unless a party counts
 it in its war value."""
 
@@ -7,12 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_cfg
-from sim import simulate, territory
-from sim.config import to_config, validate
-from sim.model import NegotiationModel
-from sim.worlds import resolve
+
+from sim import simulate
+from sim.agents.model import NegotiationModel
+from sim.rules import territory
+from sim.schema.checks import validate
+from sim.schema.config import to_config
+from sim.worlds.resolve import resolve
 
 NO_TALKS = ("scenario.calendar=[]", "scenario.policy.interval=0", "record.rounds=false")
 
@@ -184,8 +186,8 @@ def test_counting_the_area_changes_the_talks():
 
 
 def test_the_territory_plot_draws_both_sides_and_the_observations(war_only, tmp_path):
-    from sim.observed import table
-    from sim.territory_plots import territory as plot
+    from sim.analysis.observed import table
+    from sim.figures.territory import territory as plot
 
     cfg = validate(to_config(make_cfg()))
     path = plot(war_only.timeline, tmp_path / "territory.png", observed=table(cfg), sides=("russia", "ukraine"), unit="km2")

@@ -1,0 +1,208 @@
+"""`negsim`: the command. One run of the default scenario by default; `-m` sweeps.
+
+`main` answers `--help` and `--version` itself, has `sim.commands.precheck` check the command line
+(a bad value, folder or size stops it there with one line and exit code 2), then runs
+the Hydra app. A result that cannot be written stops it with one line (exit code 1),
+Ctrl-C with one line (exit code 130); files already written stay complete, files being
+written are removed, and rerunning a sweep resumes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
+from hydra.types import RunMode
+from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.commands.precheck import CONF, one_line, precheck
+from sim.commands.sweep import run_job
+from sim.runs.outcome import summarize
+from sim.runs.store import WriteError
+from sim.schema.config import ConfigError, register
+
+EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 1, 2, 130
+
+HELP = """\
+negsim {version}: an agent-based simulation of negotiations held while a war goes on.
+A run simulates R worlds (replications) of one parameter point in lockstep and writes
+their outcomes, rounds and daily timeline as Parquet tables, a summary and plots.
+
+Commands
+  negsim [KEY=VALUE ...]                 one run (default: the 2022 scenario, 200 worlds)
+  negsim experiment=NAME [KEY=VALUE ...] a named study: a sweep over parameter points
+  negsim -m KEY=V1,V2 [KEY=V1,V2 ...]    an ad-hoc sweep, one point per combination
+  negsim-report FOLDER                   aggregate a sweep folder, finished or not
+  python -m sim.bench                    the benchmark
+
+Examples
+  negsim mediator.bias=0.3 scenario.days=60
+  negsim scenario=symmetric_dyad replications=1000 hydra.run.dir=results/dyad
+  negsim experiment=mediator_rule_bias
+  negsim -m mediator.rule=split,nash mediator.bias=-0.5,0,0.5 replications=500
+  negsim -m mediator.bias=0,0.5 hydra.sweep.dir=results/mine   (the same again resumes it)
+  negsim --config-dir my_conf scenario=my_war    (your scenarios and studies, laid out like conf/)
+
+Options
+  -m, --multirun     run a sweep
+  --config-dir DIR   add a folder laid out like conf/
+  --force            sweep into a folder that holds another sweep (its plan is replaced)
+  --cfg job          print the config these overrides compose, and exit
+  --hydra-help       Hydra's own options (launchers, --info, --shell-completion)
+  --version          negsim's version
+  -h, --help         this text
+
+Config groups (KEY=NAME)
+{groups}
+Config reference: README.md, section "Config reference"; every key with its type and
+default: sim/schema/config.py; the composed config: negsim --cfg job [KEY=VALUE ...].
+Tab completion (bash): eval "$(negsim -sc install=bash)"
+"""
+
+
+def version() -> str:
+    try:
+        return metadata.version("negsim")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def help_text() -> str:
+    lines = []
+    for group in ("scenario", "mediator", "war", "experiment"):
+        names = sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+        lines.append(f"  {group}: {', '.join(names)}")
+    return HELP.format(version=version(), groups="\n".join(lines))
+
+
+def fail(message: str, code: int = EXIT_CONFIG) -> None:
+    print(f"negsim: error: {message}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def run_point(cfg: DictConfig, out: Path, plots_ok: bool = True) -> dict:
+    """Simulate one run (a parameter point, or a whole design) and write its folder (sim/commands/study.py)."""
+    from sim.commands import study
+
+    return study.run(cfg, out, plots_ok, question=study_question())
+
+
+def study_question() -> str:
+    """The "Question:" block of the study being run (experiment=NAME), from its YAML file."""
+    from sim.commands.page import experiment_question
+
+    runtime = HydraConfig.get().runtime
+    return experiment_question(runtime.choices.get("experiment"), [source.path for source in runtime.config_sources])
+
+
+@hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")
+def app(cfg: DictConfig) -> None:
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        run_job(cfg, run_point)  # one point of a sweep; the callback aggregates at the end
+        return
+    out = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        done = run_point(cfg, out)
+    except ConfigError as err:
+        fail(str(err))
+    except WriteError as err:
+        fail(f"{err}; the files written before it in {out} are complete", EXIT_FAILED)
+    config, result = done["config"], done["result"]
+    if result is None:  # a calibration: the posterior in a table
+        from sim.analysis.calibrate import summary
+
+        print(f"\n{config.scenario.name}: calibrated in {done['seconds']:.1f} s\n")
+        print(summary(done["calibration"]).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        print(f"\nwritten to {out}/")
+        for f in done["files"]:
+            print(f"  {f.name}")
+        return
+    table = summarize(result.outcomes)
+    worlds = len(result.worlds)
+    what = (f"{len(result.points)} points x {worlds // max(len(result.points), 1)} worlds" if result.points is not None
+            else f"{config.replications} replications")
+    print(
+        f"\n{config.scenario.name}: {what}, {config.scenario.days} days, "
+        f"seed {config.seed}, simulated in {done['seconds']:.2f} s\n"
+    )
+    if result.points is not None:
+        print("pooled over every point of the design (per point: summary.csv)")
+    print(format_summary(table))
+    print(f"\nwritten to {out}/")
+    for f in done["files"]:
+        print(f"  {f.name}")
+
+
+def format_summary(table) -> str:
+    shown = table.copy()
+    at = shown.columns.get_loc("share_agreed")
+    interval = [f"{s:.2f} [{lo:.2f}, {hi:.2f}]" for s, lo, hi in zip(shown.share_agreed, shown.ci_low, shown.ci_high)]
+    shown = shown.drop(columns=["share_agreed", "ci_low", "ci_high"])
+    shown.insert(at, "share agreed [95% CI]", interval)
+    return shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-")
+
+
+def _not_utf8(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:  # bytes Python could not decode, kept as surrogates
+        return True
+    return False
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        fail("interrupted; files already written are complete, files being written were removed; "
+             "rerun the same command to resume a sweep", EXIT_INTERRUPTED)
+
+
+def _main(argv: list[str]) -> None:
+    for arg in argv:
+        if _not_utf8(arg):
+            shown = repr(arg.encode("utf-8", "surrogateescape"))[2:-1]
+            fail(f"'{shown}' is not valid UTF-8; allowed: UTF-8 text")
+    if "-h" in argv or "--help" in argv:
+        print(help_text(), end="")
+        return
+    if "--version" in argv:
+        print(f"negsim {version()}")
+        return
+    force = "--force" in argv
+    argv = [a for a in argv if a != "--force"]
+    try:
+        precheck(argv, force=force)
+    except ConfigError as err:  # also `Refused`: memory, folders
+        fail(str(err))
+    register()  # the schema conf/config.yaml extends
+    saved_argv, saved_env = sys.argv, os.environ.get("HYDRA_FULL_ERROR")
+    sys.argv = [saved_argv[0], *argv]  # Hydra reads them from there
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises, so that errors come here to become one line
+    try:
+        app()
+    except WriteError as err:
+        fail(str(err), EXIT_FAILED)
+    except (HydraException, OmegaConfBaseException) as err:  # what the precheck does not follow
+        fail(one_line(err))
+    except OSError as err:  # Hydra's own files (.hydra/, the log) in the run folder
+        fail(f"cannot write {err.filename or 'the run folder'}: {err.strerror or err}", EXIT_FAILED)
+    finally:
+        sys.argv = saved_argv
+        if saved_env is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = saved_env
+
+
+if __name__ == "__main__":
+    main()

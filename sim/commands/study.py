@@ -1,0 +1,203 @@
+"""What one run writes into its folder: a single parameter point, or a whole design.
+
+Every run writes, in this order (a later failure cannot lose what came first):
+`config.yaml`, `versions.json`, `outcomes.parquet`, `worlds.parquet`, then `rounds.parquet`
+and `timeline.parquet` when recorded, then the plots. A design (`sim/worlds/design.py`) adds
+`summary.csv` (per point and issue) and the plots against its axes; its tables carry a
+`point` column and one column per axis. `negsim-report` rebuilds a design folder's
+summary and plots from its tables.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.runs.ensemble import simulate
+from sim.runs.store import write_parquet, write_text, write_versions
+from sim.schema.checks import validate
+from sim.schema.config import to_config
+from sim.worlds import design
+
+
+def run(cfg: DictConfig, out: Path, plots_ok: bool = True, question: str = "") -> dict:
+    """Simulate the config's worlds and write them into `out`, with `report.html` (the study's
+    `question` on it); ConfigError before any simulation."""
+    config = validate(to_config(cfg))
+    out.mkdir(parents=True, exist_ok=True)
+    if config.calibrate.parameters:
+        return page(calibration(cfg, config, out), out, question, plots_ok)
+    started = time.perf_counter()
+    result = simulate(config, progress=True)
+    elapsed = time.perf_counter() - started
+    files = [
+        write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml"),
+        write_versions(out),
+        write_parquet(result.outcomes, out / "outcomes.parquet"),
+        write_parquet(result.worlds, out / "worlds.parquet"),
+    ]
+    for name, recorded in (("timeline", config.record.timeline), ("rounds", config.record.rounds)):
+        if recorded:
+            files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
+    plots = config.plots and plots_ok
+    if design.is_design(config):
+        files += summarise_design(result, config, out, plots)
+        files += switch_effects(result, out, plots)
+        files += analysis(result, config, out, plots)
+    elif plots:
+        files += run_plots(result, config, out)
+    if config.compare.variants:
+        files += counterfactuals(result, config, out, plots)
+    return page({"result": result, "files": files, "seconds": elapsed, "config": config}, out, question, plots_ok)
+
+
+def page(done: dict, out: Path, question: str, plots_ok: bool) -> dict:
+    """report.html: one page with the folder's summary, plots, config and question (sim/commands/page.py).
+    Not for the points of a sweep: the sweep's folder gets it."""
+    if plots_ok:
+        from sim.commands.page import write_report
+
+        done["files"].append(write_report(out, question=question))  # titled "<scenario>: <folder>" (page.folder_title)
+    return done
+
+
+def calibration(cfg, config, out: Path) -> dict:
+    """A calibration study: the posterior and its files instead of a run (sim/analysis/calibrate.py)."""
+    from sim.analysis.calibrate import run_calibration
+
+    started = time.perf_counter()
+    result = run_calibration(config, progress=True)
+    elapsed = time.perf_counter() - started
+    files = [write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml"), write_versions(out),
+             *write_calibration(result, out)]
+    return {"result": None, "calibration": result, "files": files, "seconds": elapsed, "config": config}
+
+
+def write_calibration(result, folder: Path) -> list:
+    """posterior.parquet, calibration.csv, predictive.csv, posterior.png, predictive.png in `folder`."""
+    from sim.analysis import calibrate
+    from sim.figures import calibration as figures
+    from sim.runs.store import write_csv
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        write_parquet(result.posterior, folder / "posterior.parquet"),
+        write_csv(calibrate.summary(result), folder / "calibration.csv"),
+        write_csv(result.predictive, folder / "predictive.csv"),
+        figures.marginals(result.posterior, result.priors, calibrate.ranges(result.fit, list(result.priors)),
+                          folder / "posterior.png"),
+        figures.predictive(result.predictive, result.observed, folder / "predictive.png"),
+    ]
+
+
+def summarise_design(result, config, out: Path, plots: bool = True) -> list:
+    """`summary.csv` per point and issue, and (with `plots`) the study's metrics against its
+    axes (sim/figures/designs.py)."""
+    from sim.runs.outcome import summarize
+    from sim.runs.store import write_csv
+
+    summary = summarize(result.outcomes, by=["point", *design.axes(config)])
+    files = [write_csv(summary, out / "summary.csv")]
+    if plots:
+        from sim.figures import designs
+
+        files += designs.study(config, result.worlds, out)
+    return files
+
+
+def analysis(result, config, out: Path, plots: bool = True) -> list:
+    """The design's analysis: `sensitivity.csv` (Sobol or Morris, SALib) or `prim.csv`
+    (scenario discovery), with their plots."""
+    from sim.runs.store import write_csv
+    from sim.schema.config import Method
+
+    method = config.analysis.method
+    if method is None:
+        return []
+    if method == Method.prim:
+        from sim.analysis import prim
+
+        table, peelings = prim.analyze(config, result.worlds)
+        files = [write_csv(table, out / "prim.csv")]
+        if plots:
+            from sim.figures.drivers import prim_trajectory
+
+            for peeling in peelings:
+                name = peeling.outcome.replace("!", "not_")
+                files.append(prim_trajectory(peeling, table[table["outcome"] == peeling.outcome], out / f"prim_{name}.png"))
+        return files
+    from sim.analysis import sensitivity
+
+    table = sensitivity.analyze(config, result.points, result.worlds)
+    files = [write_csv(table, out / "sensitivity.csv")]
+    if plots:
+        from sim.figures.drivers import indices
+
+        files.append(indices(table, out / "sensitivity.png"))
+    return files
+
+
+def counterfactuals(result, config, out: Path, plots: bool = True) -> list:
+    """Each variant on the baseline's worlds: `worlds_<variant>.parquet`, `effects.csv` and
+    `effects.png`, the paired differences from the baseline (sim/analysis/compare.py)."""
+    from sim.analysis import compare
+    from sim.runs.store import write_csv
+
+    variants, files = {}, []
+    for name in config.compare.variants:
+        variants[name] = simulate(compare.variant_config(config, name), progress=True).worlds
+        files.append(write_parquet(variants[name], out / f"worlds_{name}.parquet"))
+    outcomes = list(config.compare.outcomes) or ["at_war_end"]
+    table = compare.effects(result.worlds, variants, outcomes)
+    files.append(write_csv(table, out / "effects.csv"))
+    if plots:
+        from sim.figures.effects import effects
+
+        files.append(effects(table, out / "effects.png", len(result.worlds)))
+    return files
+
+
+def switch_effects(result, out: Path, plots: bool = True) -> list:
+    """For a design of switches only: none, each alone, all together (sim/analysis/switches.py)."""
+    from sim.analysis import switches
+    from sim.runs.store import write_csv
+
+    if not switches.is_switch_design(result.points):
+        return []
+    table = switches.effects(result.worlds, result.points)
+    files = [write_csv(table, out / "switches.csv")]
+    if plots:
+        from sim.figures import effects
+
+        files.append(effects.switches(table, out / "switches.png"))
+    return files
+
+
+def run_plots(result, config, out: Path) -> list:
+    """Positions, agreement, balance and beliefs of a single run, with dates, poles, sides,
+    agreements and breakdowns marked."""
+    from sim.figures import talks  # matplotlib only when plotting
+    from sim.figures.designs import package_issues
+
+    sc, files = config.scenario, []
+    poles = {name: tuple(issue.poles) for name, issue in sc.issues.items()}
+    sides = {name: p.side for name, p in sc.parties.items()}
+    if len(result.rounds):
+        files.append(talks.positions(result.rounds, poles, out / "positions.png", start_date=sc.start_date,
+                                     outcomes=result.outcomes, sides=sides))
+    timeline = result.timeline if len(result.timeline) else None
+    files.append(talks.agreement(result.outcomes, timeline, sc.days, out / "agreement.png", start_date=sc.start_date,
+                                 package=package_issues(config)))
+    if timeline is not None:
+        files.append(talks.balance(result.timeline, sides, out / "balance.png", start_date=sc.start_date))
+        if "area_A" in timeline:  # the map, with what was observed
+            from sim.analysis import observed
+            from sim.figures.territory import territory
+
+            leads = tuple(next(n for n, p in sc.parties.items() if p.belligerent and p.side.name == s) for s in "AB")
+            files.append(territory(timeline, out / "territory.png", observed=observed.table(config) if sc.observed else None,
+                                   sides=leads, unit="km2" if sc.territory.total > 1000 else ""))
+    return files

@@ -1,0 +1,86 @@
+"""What the figures share: Matplotlib without a display, a grid of panels, median lines
+with their band across worlds, dates on a time axis, and saving a figure atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.runs.store import atomically  # noqa: E402
+
+BAND = (0.25, 0.75)  # inter-quartile band across replications
+
+
+def short(path: str) -> str:
+    """A config path as a label: without the leading "scenario."."""
+    return path.removeprefix("scenario.")
+
+
+def side_name(side) -> str:
+    return getattr(side, "name", side)  # a sim.schema.config.Side or its name
+
+
+def grid_of(n: int, width: float = 4.2, height: float = 3.0, sharex: bool = True, layout: str | None = None):
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(width * cols, height * rows), squeeze=False, sharex=sharex, layout=layout
+    )
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()
+
+
+def band(ax, frame: pd.DataFrame, x: str, y: str, label: str, marker: str | None = "o", to_x=None, **style):
+    q = frame.groupby(x, observed=True)[y].quantile([0.5, *BAND]).unstack()
+    xs = to_x(q.index.to_numpy()) if to_x else q.index
+    line = ax.plot(xs, q[0.5], marker=marker, ms=3, label=label, **style)[0]
+    ax.fill_between(xs, q[BAND[0]], q[BAND[1]], alpha=0.2, color=line.get_color(), lw=0)
+    return line
+
+
+# -- time axes: dates below, day numbers above --------------------------------------------------
+
+
+def dates(start_date: str | None):
+    """day -> what to plot: a date from `start_date` on, or the day itself."""
+    if not start_date:
+        return None
+    start = np.datetime64(start_date, "D")
+    return lambda days: start + np.asarray(days).astype("timedelta64[D]")
+
+
+def time_axis(ax, start_date: str | None, label: str = "day") -> None:
+    """Dates along the bottom and day numbers along the top (or days only, without a start)."""
+    if not start_date:
+        ax.set_xlabel(label)
+        return
+    import matplotlib.dates as mdates
+
+    origin = mdates.date2num(np.datetime64(start_date, "D"))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    top = ax.secondary_xaxis("top", functions=(lambda d: d - origin, lambda n: n + origin))
+    top.set_xlabel(f"{label} (day 0 = {start_date})" if label else "", fontsize=7)
+    top.tick_params(labelsize=7)
+
+
+def when(day: float, start_date: str | None) -> str:
+    if not start_date or not np.isfinite(day):
+        return f"day {day:.0f}"
+    date = (np.datetime64(start_date, "D") + np.timedelta64(int(round(day)), "D")).astype(object)
+    return f"day {day:.0f} ({date:%d %b})"
+
+
+def save(fig, path: Path, tight: bool = True) -> Path:
+    if tight:
+        fig.tight_layout()
+    atomically(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
+    return path
