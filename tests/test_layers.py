@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,17 @@ def test_a_new_feature_adds_its_check_without_editing_the_schema(monkeypatch):
 def test_a_check_of_a_section_the_schema_lacks_is_refused_at_import():
     with pytest.raises(ValueError, match="'wars' is not a section of the config schema; allowed: .*scenario"):
         checks.check("wars")
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/architecture.md"])
+def test_the_layout_docs_name_every_module_in_its_layer(doc):
+    """README's Layout and docs/architecture.md list each layer's modules: a moved or new module
+    shows up there."""
+    text = (ROOT / doc).read_text()
+    if doc == "README.md":
+        text = text[text.index("## Layout"):]
+    lines = {name: next((ln for ln in text.splitlines() if re.search(rf"^\s+{name}/|^\| \d \| `sim/{name}/`", ln)), "")
+             for name in LAYERS}
+    missing = [n for n in MODULES if n not in ENTRY and n.count(".") == 2
+               and not re.search(rf"\b{n.split('.')[2]}\b", lines[n.split(".")[1]])]
+    assert not missing, f"{doc} does not list: {missing}"
