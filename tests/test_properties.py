@@ -1,7 +1,7 @@
 """Every numeric key, any value: rejected with one line naming the key, or run to finite tables.
 
 Hypothesis draws a key of the schema (every number of the default config, with its allowed
-range: `sim.schema.config.numeric_leaves`) and a value in its range, out of it, or not finite.
+range: `sim.schema.checks.numeric_leaves`) and a value in its range, out of it, or not finite.
 """
 
 from __future__ import annotations

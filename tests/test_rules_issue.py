@@ -1,5 +1,5 @@
 """sim/rules/issue.py held to its definitions: the issue table built from config, the per-world
-issue values `sim.worlds.keys.resolve` gives the model, the fighting left under agreed
+issue values `sim.worlds.resolve.resolve` gives the model, the fighting left under agreed
 ceasefires and the war cost left under relief."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Rounds are events on the model's day clock: the scenario's calendar first, then the
 policy ("meet again every `interval` days", Mesa's recurring schedule). The round days
 are common to all worlds; whether a round is held, in which format, by which proposal
-rule and with what bias is decided per world (`sim.worlds.keys.MediatorParams`, `PolicyParams`).
+rule and with what bias is decided per world (`sim.worlds.params.MediatorParams`, `PolicyParams`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 It holds an ideal and saliences, fights (if belligerent), learns about the balance,
 concedes by its tactic, states positions and answers the mediator's proposals. Its
-parameters are `sim.worlds.keys.PartyParams` ((W,) and (W, K) arrays, read live so that
+parameters are `sim.worlds.params.PartyParams` ((W,) and (W, K) arrays, read live so that
 events can change them); its state (capability, belief, costs, aspiration, position)
 is arrays of the same shapes. The mechanisms that keep parties fighting
 (`scenario.mechanisms`) act here where they change how a party values war, what it

@@ -2,7 +2,7 @@
 
 Before Hydra runs anything, the command line is composed as Hydra will compose it, and
 every problem becomes one line naming the key and what is allowed (exit code 2):
-types and unknown keys, values out of range (`sim.schema.config.validate`), config options that
+types and unknown keys, values out of range (`sim.schema.checks.validate`), config options that
 do not exist, a run too large for this machine's memory, an output folder that cannot
 be written, a sweep folder that holds another sweep. A sweep checks its first point and,
 for each swept key, the first point with each of its values; a value that fails only in

@@ -2,7 +2,7 @@
 
 Nothing here knows an issue by name: the scenario's config declares them. What an issue
 does (stops the fighting, relieves cost, breaks down, belongs to the package) may differ
-between worlds: those values are `sim.worlds.keys.IssueParams`, (W, K) arrays.
+between worlds: those values are `sim.worlds.params.IssueParams`, (W, K) arrays.
 """
 
 from __future__ import annotations
