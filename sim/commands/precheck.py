@@ -27,6 +27,7 @@ from hydra import initialize_config_dir
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import OverrideType
 from hydra.errors import MissingConfigException, OverrideParseException
 from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from hydra.types import RunMode
@@ -56,7 +57,7 @@ def compose(overrides: Sequence[str] = (), config_dir: str | Path | None = None)
     one line naming the key and what is allowed."""
     dirs = [str(config_dir)] if config_dir is not None else []
     with hydra_app() as app:
-        cfg = _compose(app, "config", [*overrides, *_search_path(dirs)], RunMode.RUN)
+        cfg = _compose(app, "config", [*map(spell, overrides), *_search_path(dirs)], RunMode.RUN)
     cfg = _task(cfg)
     check_config(cfg)
     return cfg
@@ -78,6 +79,10 @@ def hydra_app() -> Iterator:
 def _search_path(dirs: Sequence[str]) -> list[str]:
     if not dirs:
         return []
+    for d in dirs:
+        if not Path(d).is_dir():
+            raise ConfigError(f"--config-dir {d}: {Path(d).resolve()} is not a folder; allowed: a folder laid out "
+                              "like conf/ (scenario/, experiment/, ...)")
     paths = ", ".join(f"file://{Path(d).resolve()}" for d in dirs)
     return [f"hydra.searchpath=[{paths}]"]
 
@@ -133,6 +138,37 @@ def unknown_key(cfg: DictConfig, prefix: str = "") -> None:
         child = cfg._get_node(key)
         if isinstance(child, (DictConfig, ListConfig)) and not child._is_none() and not child._is_missing():
             unknown_key(child, f"{prefix}{key}.")
+
+
+def spelled(argv: Sequence[str]) -> list[str]:
+    """The command line with each override as `spell` accepts it (flags and their values kept)."""
+    out, value_next = [], False
+    for arg in argv:
+        out.append(arg if value_next or arg.startswith("-") else spell(arg))
+        value_next = not value_next and arg in VALUE_FLAGS
+    return out
+
+
+def spell(text: str) -> str:
+    """An override in the form a user types, rewritten into the one Hydra accepts:
+    `design.axes={a.b: [...]}` adds keys to an open map (Hydra wants `++`, since the
+    config is struct), and `+scenario.events.my_event={...}` adds an entry that comes
+    whole (Hydra wants `+scenario.events={my_event: {...}}`). Anything else is returned
+    as it is, for Hydra and the checks to judge."""
+    try:
+        (override,) = OverridesParser.create().parse_overrides([text])
+    except OverrideParseException:
+        return text
+    if override.package or override.is_sweep_override() or not isinstance(override.value(), dict):
+        return text
+    key, value = override.key_or_group, text.split("=", 1)[1]
+    if override.type == OverrideType.CHANGE and typing.get_origin(_schema_at(key)) is dict:
+        return "++" + text
+    parent, _, name = key.rpartition(".")
+    entry = typing.get_args(_schema_at(parent))[-1] if typing.get_origin(_schema_at(parent)) is dict else None
+    if override.type == OverrideType.ADD and dataclasses.is_dataclass(entry) and re.fullmatch(r"\w+", name):
+        return f"+{parent}={{{name}: {value}}}"
+    return text
 
 
 @dataclass
