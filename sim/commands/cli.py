@@ -22,9 +22,9 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.commands.precheck import CONF, one_line, precheck
+from sim.commands import console
+from sim.commands.precheck import CONF, one_line, precheck, spelled
 from sim.commands.sweep import run_job
-from sim.runs.outcome import summarize
 from sim.runs.store import WriteError
 from sim.schema.config import ConfigError, register
 
@@ -37,7 +37,8 @@ their outcomes, rounds and daily timeline as Parquet tables, a summary and plots
 
 Commands
   negsim [KEY=VALUE ...]                 one run (default: the 2022 scenario, 200 worlds)
-  negsim experiment=NAME [KEY=VALUE ...] a named study: a sweep over parameter points
+  negsim experiment=NAME [KEY=VALUE ...] a named study (experiments/NAME.yaml): its parameter points
+                                         as one design in one process, or its analysis or calibration
   negsim -m KEY=V1,V2 [KEY=V1,V2 ...]    an ad-hoc sweep, one point per combination
   negsim-report FOLDER                   aggregate a sweep folder, finished or not
   python -m sim.bench                    the benchmark
@@ -115,39 +116,7 @@ def app(cfg: DictConfig) -> None:
         fail(str(err))
     except WriteError as err:
         fail(f"{err}; the files written before it in {out} are complete", EXIT_FAILED)
-    config, result = done["config"], done["result"]
-    if result is None:  # a calibration: the posterior in a table
-        from sim.analysis.calibrate import summary
-
-        print(f"\n{config.scenario.name}: calibrated in {done['seconds']:.1f} s\n")
-        print(summary(done["calibration"]).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        print(f"\nwritten to {out}/")
-        for f in done["files"]:
-            print(f"  {f.name}")
-        return
-    table = summarize(result.outcomes)
-    worlds = len(result.worlds)
-    what = (f"{len(result.points)} points x {worlds // max(len(result.points), 1)} worlds" if result.points is not None
-            else f"{config.replications} replications")
-    print(
-        f"\n{config.scenario.name}: {what}, {config.scenario.days} days, "
-        f"seed {config.seed}, simulated in {done['seconds']:.2f} s\n"
-    )
-    if result.points is not None:
-        print("pooled over every point of the design (per point: summary.csv)")
-    print(format_summary(table))
-    print(f"\nwritten to {out}/")
-    for f in done["files"]:
-        print(f"  {f.name}")
-
-
-def format_summary(table) -> str:
-    shown = table.copy()
-    at = shown.columns.get_loc("share_agreed")
-    interval = [f"{s:.2f} [{lo:.2f}, {hi:.2f}]" for s, lo, hi in zip(shown.share_agreed, shown.ci_low, shown.ci_high)]
-    shown = shown.drop(columns=["share_agreed", "ci_low", "ci_high"])
-    shown.insert(at, "share agreed [95% CI]", interval)
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-")
+    console.report(done, out)
 
 
 def _not_utf8(arg: str) -> bool:
@@ -179,7 +148,7 @@ def _main(argv: list[str]) -> None:
         print(f"negsim {version()}")
         return
     force = "--force" in argv
-    argv = [a for a in argv if a != "--force"]
+    argv = spelled([a for a in argv if a != "--force"])
     try:
         precheck(argv, force=force)
     except ConfigError as err:  # also `Refused`: memory, folders

@@ -95,6 +95,13 @@ def boxes(table: pd.DataFrame, qp: float = 0.05) -> list[str]:
     return out
 
 
+def read_prim(path: Path) -> pd.DataFrame:
+    """prim.csv with an empty `parameter` or `values` kept as "" (not NaN)."""
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    table[["parameter", "values"]] = table[["parameter", "values"]].astype(object).fillna("")  # object first: no dtype change
+    return table
+
+
 def _image(path: Path) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     caption = html.escape(path.stem.replace("_", " "))
@@ -200,8 +207,7 @@ def write_report(folder: Path, question: str | None = None, title: str | None = 
         parts.append("<h2>What drives the outcomes</h2>" + _list(drivers(table)))
         parts.append("<details><summary>All indices (sensitivity.csv)</summary>" + _table(table) + "</details>")
     if (folder / "prim.csv").exists():
-        table = pd.read_csv(folder / "prim.csv", keep_default_na=False, na_values=[""])
-        table[["parameter", "values"]] = table[["parameter", "values"]].astype(object).fillna("")  # object first: no dtype change
+        table = read_prim(folder / "prim.csv")
         parts.append("<h2>Where the outcome is most likely (PRIM)</h2>" + _list(boxes(table))
                      + "<p class=note>qp: the quasi-p-value of each limit; a large one means the limit adds little.</p>"
                      + _table(table))
