@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import CONF, ROOT, negsim
+from conftest import CONF, ROOT, negsim, one_line_error
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
@@ -22,7 +22,7 @@ from omegaconf import OmegaConf
 
 import sim
 from sim.commands import budget, cli
-from sim.commands.precheck import hydra_app, precheck
+from sim.commands.precheck import hydra_app, precheck, spell
 from sim.runs.store import DEPENDENCIES, safe_name
 
 
@@ -48,6 +48,7 @@ def test_negsim_writes_tables_config_versions_and_plots(tmp_path):
     assert "share agreed [95% CI]" in proc.stdout
     assert str(out) in proc.stdout
     assert not list(out.glob("*.tmp*")), "no half-written files left behind"
+    assert not list(out.glob("*.log")), "no empty job log that nothing documents"
 
 
 def test_help_says_what_negsim_does_its_commands_and_where_the_reference_is(capsys):
@@ -106,6 +107,54 @@ def test_compose_reads_a_folder_of_ones_own_and_leaves_the_callers_hydra_alone(t
     assert not GlobalHydra.instance().is_initialized()
 
 
+def test_a_missing_config_dir_is_named_not_the_option_it_was_looked_for_in(tmp_path):
+    missing = tmp_path / "my_conf"
+    one_line_error(lambda: sim.compose(["scenario=my_war"], config_dir=missing), "--config-dir", str(missing), "folder")
+    proc = negsim("--config-dir", str(missing), "scenario=my_war")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert str(missing) in proc.stderr and "not an option" not in proc.stderr and "Warning" not in proc.stderr
+
+
+@pytest.mark.parametrize("typed, accepted", [
+    ("design.axes={mediator.bias: [-0.5, 0.5]}", "++design.axes={mediator.bias: [-0.5, 0.5]}"),
+    ("+scenario.events.my_event={day: 20}", "+scenario.events={my_event: {day: 20}}"),
+    ("+scenario.parties.belarus={side: A}", "+scenario.parties={belarus: {side: A}}"),
+    ("scenario.events.sanctions.set={mediator.bias: 0.1}", "++scenario.events.sanctions.set={mediator.bias: 0.1}"),
+    # left to Hydra and the checks: a plain value, a dataclass node, a new key of an open map, a sweep
+    ("mediator.bias=0.2", "mediator.bias=0.2"),
+    ("scenario.events.sanctions={day: 3}", "scenario.events.sanctions={day: 3}"),
+    ("+design.axes.war.noise={dist: uniform, low: 0.1, high: 0.5}", "+design.axes.war.noise={dist: uniform, low: 0.1, high: 0.5}"),
+    ("design.axes={a: [1]},{b: [2]}", "design.axes={a: [1]},{b: [2]}"),
+])
+def test_overrides_as_users_type_them_are_spelled_as_hydra_accepts_them(typed, accepted):
+    assert spell(typed) == accepted
+
+
+def test_an_event_and_design_axes_given_as_users_type_them_compose():
+    cfg = sim.compose(["+scenario.events.my_event={day: 20, set: {mediator.bias: 0.2}}",
+                       "design.axes={mediator.bias: [-0.5, 0, 0.5], mediator.rule: [split, nash]}"])
+    assert cfg.scenario.events.my_event.day == 20 and cfg.scenario.events.my_event.set == {"mediator.bias": 0.2}
+    assert "sanctions" in cfg.scenario.events  # added beside the scenario's own events
+    assert dict(cfg.design.axes) == {"mediator.bias": [-0.5, 0, 0.5], "mediator.rule": ["split", "nash"]}
+
+
+def test_counterfactuals_print_their_effects_and_a_design_its_points(tmp_path):
+    proc = negsim("experiment=counterfactuals_2022", "replications=6", "plots=false", f"hydra.run.dir={tmp_path / 'cf'}")
+    assert proc.returncode == 0, proc.stderr
+    effects = proc.stdout[proc.stdout.index("effects:"):]
+    assert "difference [95% CI]" in effects
+    table = pd.read_csv(tmp_path / "cf" / "effects.csv")
+    for variant, outcome in zip(table["variant"], table["outcome"]):
+        assert re.search(rf"{variant}\s+{outcome}\s", effects), (variant, outcome)
+    assert "pp [" in effects  # a share's difference in percentage points, with its interval
+    proc = negsim("experiment=mediator_rule_bias", "design.replications=4", "plots=false", f"hydra.run.dir={tmp_path / 'd'}")
+    assert proc.returncode == 0, proc.stderr
+    assert "pooled over the 20 points of the design, which vary mediator.rule (4 values), mediator.bias (5 values)" \
+        in proc.stdout
+    per_point = proc.stdout[proc.stdout.index("median terms per point"):]
+    assert len(re.findall(r"^\s+(split|compromise|nash|kalai)\s", per_point, re.M)) == 20
+
+
 def test_a_run_that_writes_more_than_100_mb_says_so_and_how_to_avoid_it(capsys):
     precheck(["replications=50000", "hydra.run.dir=/tmp/negsim-never-written"])
     note = capsys.readouterr().err
@@ -160,12 +209,13 @@ def test_a_sweep_is_refused_for_memory_only_by_what_its_points_keep(monkeypatch)
         precheck(["replications=20000", "hydra.run.dir=/tmp/negsim-never-written"])
 
 
-def test_bench_profile_says_where_the_time_of_a_run_goes(capsys):
-    """README's breakdown of a run's time comes from `python -m sim.bench profile`."""
-    from sim.commands import bench
-
-    bench.main(["profile"])
-    text = capsys.readouterr().out
+def test_bench_profile_says_where_the_time_of_a_run_goes():
+    """README's breakdown of a run's time comes from `python -m sim.bench profile`, run as
+    README shows it: in a process of its own (a test worker's earlier profiling can leave
+    cProfile's accounting of the call inconsistent)."""
+    proc = negsim("profile", module="sim.bench")
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
     shares = {label: int(share) for label, share in re.findall(r"^  (the rounds|the days of war|drawing the noise streams)"
                                                               r" +(\d+)%$", text, flags=re.M)}
     assert set(shares) == {"the rounds", "the days of war", "drawing the noise streams"}
