@@ -153,3 +153,12 @@ def test_negsim_report_rebuilds_a_study_page_with_its_question_and_title(tmp_pat
     again = (out / "report.html").read_text()
     assert "<title>russia_ukraine_2022: study</title>" in again and question[1:60] in again
     assert write_report(tmp_path) and "<title>" + tmp_path.name + "</title>" in (tmp_path / "report.html").read_text()
+
+
+def test_a_counterfactuals_page_shows_each_variants_effect(tmp_path):
+    pd.DataFrame({"variant": ["no_aid"], "outcome": ["at_war_end"], "baseline": [0.8], "value": [0.75],
+                  "difference": [-0.05], "ci_low": [-0.08], "ci_high": [-0.02], "n": [100]}).to_csv(
+        tmp_path / "effects.csv", index=False)
+    page = write_report(tmp_path, question="", title="t").read_text()
+    effects = page[page.index("Effects of each variant"):]
+    assert "no_aid" in effects and "at_war_end" in effects and "-0.05" in effects

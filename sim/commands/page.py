@@ -206,6 +206,10 @@ def write_report(folder: Path, question: str | None = None, title: str | None = 
         table = pd.read_csv(folder / "sensitivity.csv")
         parts.append("<h2>What drives the outcomes</h2>" + _list(drivers(table)))
         parts.append("<details><summary>All indices (sensitivity.csv)</summary>" + _table(table) + "</details>")
+    if (folder / "effects.csv").exists():
+        parts.append("<h2>Effects of each variant</h2><p class=note>Each variant minus the baseline on the same "
+                     "worlds: the mean paired difference with its 95% interval (effects.csv).</p>"
+                     + _table(pd.read_csv(folder / "effects.csv")))
     if (folder / "prim.csv").exists():
         table = read_prim(folder / "prim.csv")
         parts.append("<h2>Where the outcome is most likely (PRIM)</h2>" + _list(boxes(table))
