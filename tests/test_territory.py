@@ -39,6 +39,47 @@ def test_flow_is_pace_times_advantage_over_one_plus_depth_in_reach():
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
+def test_an_advantage_below_the_stalemate_threshold_moves_nothing_and_above_it_moves_its_excess():
+    T, a0, v, r, s = 1000.0, 100.0, 0.2, 0.1, 0.3
+    area = np.array([100.0, 100.0, 150.0, 60.0])
+    p = np.array([0.6, 0.8, 0.8, 0.8])  # edges 0.2 (below s), 0.6, 0.6, 0.6
+    got = territory.flow(area, a0, T, p, 1.0, v, r, stalemate=s, hold=s)
+    excess = (0.6 - 0.3) / (1 - 0.3)
+    # the last retakes the 40 it lost and, being above the hold threshold too, goes on past its line
+    expected = [0.0, v * T * excess, v * T * excess / (1 + 50 / 100), v * T * excess]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_a_side_loses_its_day_0_holdings_only_above_the_hold_threshold():
+    """The stated threshold: with hold h = 0.5, side B pushes into side A's day-0 holdings
+    only where its advantage 1 - 2P exceeds 0.5 (P < 0.25), however long it fights;
+    below that, a counter-offensive stops at A's day-0 line."""
+    T, a0, v, r = 1000.0, 100.0, 0.2, 0.1
+    p = np.array([0.5, 0.3, 0.26, 0.24, 0.1])  # B's edges 0, 0.4, 0.48, 0.52, 0.8
+    area = np.full(5, 180.0)  # A holds 80 beyond its line
+    for _ in range(30):
+        area = area + territory.flow(area, a0, T, p, 1.0, v / 10, r, stalemate=0.1, hold=0.5)
+    np.testing.assert_array_equal(area[:1], [180.0])  # an even war: the front does not move
+    np.testing.assert_allclose(area[1:3], a0, rtol=0, atol=1e-9)  # retaken up to A's line, not past it
+    assert (area[3:] < a0 - 1).all()  # a large, sustained advantage takes A's own holdings too
+    assert area[4] < area[3]  # the larger, the deeper
+
+
+def test_with_zero_thresholds_the_front_is_the_pace_of_the_advantage():
+    rng = np.random.default_rng(1)
+    area, p = rng.uniform(0, 1000, 50), rng.uniform(0, 1, 50)
+    np.testing.assert_array_equal(territory.flow(area, 300.0, 1000.0, p, 1.0, 0.2, 0.05, 0.0, 0.0),
+                                  territory.flow(area, 300.0, 1000.0, p, 1.0, 0.2, 0.05))
+
+
+def test_an_advance_costs_the_attacker_more_the_deeper_it_goes():
+    T, a0, r = 1000.0, 100.0, 0.1
+    factors = territory.exposure(np.array([100.0, 150.0, 200.0, 60.0]), a0, T, r, weight=0.5)
+    np.testing.assert_allclose(factors[0], [1.0, 1.25, 1.5, 1.0])  # side A beyond its line: 1 + 0.5 depth / (r T)
+    np.testing.assert_allclose(factors[1], [1.0, 1.0, 1.0, 1.2])  # side B 40 beyond its line
+    np.testing.assert_array_equal(territory.exposure(np.array([150.0]), a0, T, r, 0.0), [[1.0], [1.0]])
+
+
 def test_reach_is_the_depth_at_which_the_pace_halves_and_no_side_takes_more_than_there_is():
     T, a0 = 603_500.0, 42_981.0
     at_line = territory.flow(a0, a0, T, 0.6, 1.0, 0.3, 0.01)
@@ -192,3 +233,19 @@ def test_the_territory_plot_draws_both_sides_and_the_observations(war_only, tmp_
     cfg = validate(to_config(make_cfg()))
     path = plot(war_only.timeline, tmp_path / "territory.png", observed=table(cfg), sides=("russia", "ukraine"), unit="km2")
     assert path.stat().st_size > 10_000 and path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_model_keeps_side_a_on_its_day_0_line_below_the_hold_threshold():
+    """Wired into a day of war: a front that culminates. With every advantage short of the
+    hold threshold no world takes ground past either side's day-0 line; with exposure the
+    side that advances loses more capability than without."""
+    no_talks = ("replications=40", *NO_TALKS, "scenario.parties.ukraine.resupply=0.05")  # the balance turns to B
+    free = simulate(make_cfg(*no_talks)).timeline
+    held = simulate(make_cfg(*no_talks, "war.territory.hold=0.99", "war.territory.stalemate=0.05")).timeline
+    a0 = make_cfg().scenario.territory.A
+    assert (free["area_A"] < a0 - 1).any()  # without it, B's counter-offensive takes A's day-0 holdings
+    assert (held["area_A"] >= a0 - 1e-6).all() and (held["area_A"] <= a0 + 1e-6).all()
+    exposed = simulate(make_cfg("replications=40", *NO_TALKS, "war.territory.exposure=0.5")).timeline
+    base = simulate(make_cfg("replications=40", *NO_TALKS)).timeline
+    first = base["day"] == 10
+    assert (exposed.loc[first, "capability_russia"].to_numpy() < base.loc[first, "capability_russia"].to_numpy()).all()

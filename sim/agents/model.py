@@ -145,7 +145,7 @@ class NegotiationModel(mesa.Model):
             return 0.0
         land, wp = self.worlds.territory, self.worlds.war
         gain = territory.expected_gain(self.area, land.start, land.total, belief, party.side, party.p.horizon,
-                                       wp.speed, wp.reach)
+                                       wp.speed, wp.reach, wp.stalemate, wp.hold)
         return weight * gain
 
     def clout(self, party: Party) -> np.ndarray:
@@ -201,9 +201,13 @@ class NegotiationModel(mesa.Model):
         wp, issues = self.worlds.war, self.worlds.issues
         shock, battle_draw, fighting_draw, collapse = self.noise.day(day)
         intensity = np.where(self.done, 0.0, fighting_intensity(self.in_force, self.terms, issues.stops_fighting))
+        attrition, resupply, pause = (np.stack([getattr(p.p, a) for p in self.belligerents])
+                                      for a in ("attrition", "resupply", "pause_resupply"))
+        if wp.exposure.any():  # an advance bleeds the attacker the deeper it goes (sim/rules/territory.py)
+            land = self.worlds.territory
+            attrition = attrition * territory.exposure(self.area, land.start, land.total, wp.reach, wp.exposure)[self._sides]
         fought = war.fight(
-            self.capabilities(), self._sides,
-            *(np.stack([getattr(p.p, a) for p in self.belligerents]) for a in ("attrition", "resupply", "pause_resupply")),
+            self.capabilities(), self._sides, attrition, resupply, pause,
             intensity, shock, battle_draw, fighting_draw, wp.decisiveness, wp.noise, wp.min_capability,
         )
         for j, (party, moved) in enumerate(zip(self.belligerents, fought.capability)):
@@ -220,7 +224,7 @@ class NegotiationModel(mesa.Model):
         self.intensity = intensity
         land = self.worlds.territory
         self.area = self.area + territory.flow(self.area, land.start, land.total, fought.balance, intensity,
-                                               wp.speed, wp.reach)
+                                               wp.speed, wp.reach, wp.stalemate, wp.hold)
 
         broke = self.in_force & (collapse < issues.breakdown) & ~self.done[:, None]
         self.breakdowns += broke

@@ -255,6 +255,9 @@ class FrontConfig:
 
     speed: Num = allowed(0.4, 0.0, 100.0)  # v: share of the total area taken per day of full war at 2P - 1 = 1, depth 0
     reach: Num = allowed(0.007, 0.0, 1e3, low_open=True)  # r: depth (share of the total) at which the pace halves
+    stalemate: Num = allowed(0.0, 0.0, 1.0, high_open=True)  # s: |2P - 1| below which a counter-offensive cannot advance
+    hold: Num = allowed(0.0, 0.0, 1.0, high_open=True)  # h: |2P - 1| needed to advance past the other side's day-0 line
+    exposure: Num = allowed(0.0, 0.0, 100.0)  # attacker's attrition x (1 + exposure x depth / (r T))
 
 
 @dataclass

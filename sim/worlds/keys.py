@@ -121,7 +121,7 @@ def keys(cfg: Config) -> dict[str, Key]:
     out["mediator.leverage_from_day"] = _num(("mediator", "leverage_from_day"), med.leverage_from_day, MediatorConfig, "leverage_from_day")
     for attr in ("decisiveness", "noise", "learning_rate", "pause_horizon", "min_capability"):
         out[f"war.{attr}"] = _num(("war", attr), getattr(cfg.war, attr), WarConfig, attr)
-    for attr in ("speed", "reach"):
+    for attr in ("speed", "reach", "stalemate", "hold", "exposure"):
         out[f"war.territory.{attr}"] = _num(("war", attr), getattr(cfg.war.territory, attr), FrontConfig, attr)
     land = sc.territory
     out["scenario.territory.total"] = _num(("territory", "total"), land.total, TerritoryConfig, "total")

@@ -8,7 +8,7 @@ says which config path lives where; `sim/worlds/resolve.py` fills them from a co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -71,6 +71,9 @@ class WarParams:
     min_capability: np.ndarray
     speed: np.ndarray  # war.territory: how fast the front moves (sim/rules/territory.py)
     reach: np.ndarray
+    stalemate: np.ndarray
+    hold: np.ndarray
+    exposure: np.ndarray
 
 
 @dataclass
@@ -140,7 +143,7 @@ def empty(cfg: Config, W: int) -> Worlds:
         issues=IssueParams(col(bool, K), col(float, K), col(float, K), col(bool, K), col(bool, K), col(bool, K)),
         parties=[party() for _ in range(n)],
         mediator=MediatorParams(col(int), col(), col(float, LEVELS), col(bool, LEVELS), col(float, n), col(float, n, K), col(int)),
-        war=WarParams(col(), col(), col(), col(), col(), col(), col()),
+        war=WarParams(*(col() for _ in fields(WarParams))),
         policy=PolicyParams(col(int, C), col(int), col(int), col(int)),
         mechanisms=MechanismParams(*(col(bool) for _ in range(6))),
         territory=TerritoryParams(col(), col(), col(float, n)),
