@@ -26,7 +26,7 @@ def state(rng) -> TacticState:
         round_index=rng.integers(0, 15, W), war_value=value, last=rng.uniform(value, 1.0),
         opponent_last=rng.uniform(0.3, 1.0, W), opponent_before=rng.uniform(0.3, 1.0, W),
         opponent_war_value=rng.uniform(-0.2, 0.9, W), first_mover=rng.random(W) < 0.5,
-        opponent_discount=rng.uniform(0.0, 0.99, W),
+        opponent_discount=rng.uniform(0.0, 0.99, W), hurt=rng.uniform(0.0, 0.2, W),
     )
 
 
@@ -42,22 +42,23 @@ def test_every_tactic_demands_at_least_its_war_value_and_is_elementwise(name):
     rng = np.random.default_rng(1)
     s = state(rng)
     p = tactic_params(W, list(TACTICS).index(name), beta=rng.uniform(0.1, 5, W), deadline=rng.integers(1, 12, W),
-                      k=rng.uniform(0, 0.5, W), first_step=rng.uniform(0, 0.2, W), discount=rng.uniform(0, 0.99, W))
+                      k=rng.uniform(0, 0.5, W), first_step=rng.uniform(0, 0.2, W), discount=rng.uniform(0, 0.99, W),
+                      budget=rng.uniform(0.01, 0.2, W))
     out = TACTICS[name].aspiration(s, p)
     assert out.shape == (W,) and np.isfinite(out).all()
     assert (out >= s.war_value - 1e-12).all()
     # world by world: one world alone gives its own answer
     one = TacticState(**{f: getattr(s, f)[[7]] for f in s.__dataclass_fields__})
     alone = TACTICS[name].aspiration(one, tactic_params(1, p.code[7], p.beta[7], p.deadline[7], p.k[7],
-                                                             p.first_step[7], p.discount[7]))
+                                                             p.first_step[7], p.discount[7], budget=p.budget[7]))
     assert alone[0] == out[7]
     # mixing tactics across worlds picks each world's own
     codes = rng.integers(0, len(TACTICS), W)
-    mixed = aspiration(s, tactic_params(W, codes, p.beta, p.deadline, p.k, p.first_step, p.discount))
+    mixed = aspiration(s, tactic_params(W, codes, p.beta, p.deadline, p.k, p.first_step, p.discount, budget=p.budget))
     for code, tactic in enumerate(TACTICS.values()):
         here = codes == code
         np.testing.assert_array_equal(mixed[here], tactic.aspiration(s, tactic_params(
-            W, code, p.beta, p.deadline, p.k, p.first_step, p.discount))[here])
+            W, code, p.beta, p.deadline, p.k, p.first_step, p.discount, budget=p.budget))[here])
 
 
 def table(rng, together: bool) -> Table:

@@ -6,6 +6,7 @@ import signal
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import make_cfg
 from omegaconf import open_dict
 from oracles import tactic_params
@@ -184,3 +185,41 @@ def test_a_rubinstein_pair_agrees_at_once_on_the_equilibrium_split_of_the_surplu
     share = (1 - d_b) / (1 - d_a * d_b)  # side A proposes first
     expected = v["a"] + share * (1 - v["a"] - v["b"])
     assert np.allclose(out.loc[v.index, "terms"], expected)
+
+
+def test_ripeness_is_the_faratin_curve_in_the_wars_hurt_over_its_budget():
+    from sim.rules.tactic import Ripeness, hurt_today
+
+    params = tactic_params(3, list(TACTICS).index("ripeness"), beta=0.5, k=0.1, budget=0.04)
+    hurt, value = np.array([0.0, 0.01, 0.08]), np.array([0.2, 0.2, 0.3])
+    state = TacticState(round_index=np.array([9, 0, 3]), war_value=value, last=np.ones(3), opponent_last=np.ones(3),
+                        opponent_before=np.ones(3), opponent_war_value=value, first_mover=np.ones(3, bool),
+                        opponent_discount=np.full(3, 0.9), hurt=hurt)
+    alpha = 0.1 + 0.9 * np.array([0.0, (0.01 / 0.04) ** 2, 1.0])  # k + (1 - k)(min(H, B) / B)^(1/beta)
+    np.testing.assert_allclose(Ripeness.aspiration(state, params), value + (1 - value) * (1 - alpha), rtol=1e-12)
+    # a day hurts by its cost at an even belief, not at all to a party sure to win, twice to one sure to lose
+    np.testing.assert_allclose(hurt_today(np.array([0.01, 0.01, 0.01]), np.array([0.5, 1.0, 0.0])), [0.01, 0.0, 0.02])
+
+
+NO_DEAL = ("mediator.formats.delegation.max_salience=0", "mediator.formats.ministers.max_salience=0",
+           "mediator.formats.leaders.max_salience=0", "record.timeline=false", "replications=30",
+           "scenario.mechanisms.war_driven_aspirations.enabled=false")  # its eta moves demands by the change since the last round
+
+
+@pytest.mark.parametrize("name", ["ripeness", "faratin"])
+def test_more_rounds_give_more_chances_never_by_themselves_more_concession(name):
+    """The same worlds with twice the rounds (a round every 3 days, not 6) reach the same
+    aspirations on the same days under the war-driven tactic; the calendar's tactic concedes
+    by the round, so there it is the rounds that move it."""
+    tactics = [f"scenario.parties.{p}.tactic.name={name}" for p in ("russia", "ukraine")]
+    few = simulate(make_cfg(*NO_DEAL, *tactics, "scenario.policy.interval=6")).rounds
+    many = simulate(make_cfg(*NO_DEAL, *tactics, "scenario.policy.interval=3")).rounds
+    assert many["round"].max() > 1.6 * few["round"].max()
+    keys = ["replication", "day", "party", "issue"]
+    both = few.merge(many, on=keys, suffixes=("_few", "_many"))
+    assert both["day"].nunique() >= 10
+    if name == "ripeness":
+        np.testing.assert_array_equal(both["aspiration_few"], both["aspiration_many"])
+        assert (both["aspiration_few"] < 1).any()  # and the war did move it
+    else:
+        assert (both["aspiration_many"] < both["aspiration_few"] - 1e-9).any()

@@ -14,6 +14,7 @@ from sim.rules.tactic import (
     TACTICS,
     Faratin,
     Reciprocal,
+    Ripeness,
     Rubinstein,
     Tactic,
     TacticState,
@@ -149,9 +150,9 @@ def test_war_driven_aspirations_move_by_eta_times_the_change_in_war_value():
 
 
 def test_tactics_are_registered_by_name_with_their_source_and_parameters():
-    assert TACTICS == {"faratin": Faratin, "reciprocal": Reciprocal, "rubinstein": Rubinstein}
+    assert TACTICS == {"faratin": Faratin, "reciprocal": Reciprocal, "rubinstein": Rubinstein, "ripeness": Ripeness}
     assert all(t.name == name for name, t in TACTICS.items())
-    assert {t.reference for t in TACTICS.values()} == {"Faratin1998", "Rubinstein1982"}
+    assert {t.reference for t in TACTICS.values()} == {"Faratin1998", "Rubinstein1982", "Zartman2000"}
     # each reads only `tactic.*` keys the config has
     keys = set(TacticConfig.__dataclass_fields__)
     assert all(set(t.parameters) <= keys for t in TACTICS.values())

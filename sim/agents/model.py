@@ -13,7 +13,7 @@ import numpy as np
 from sim.agents.mediator import Mediator
 from sim.agents.party import Party
 from sim.mechanisms import commitment, information
-from sim.rules import territory, war
+from sim.rules import tactic, territory, war
 from sim.rules.issue import Issues, cost_factor, fighting_intensity
 from sim.rules.round import RoundLog
 from sim.rules.utility import across
@@ -215,7 +215,9 @@ class NegotiationModel(mesa.Model):
             party.capability = np.where(self.done, party.capability, moved)
         factor = cost_factor(self.in_force, issues.cost_relief) * intensity
         for party in self.parties:
-            party.cost = party.cost + party.cost_rate() * factor
+            today = party.cost_rate() * factor
+            party.cost = party.cost + today
+            party.hurt = party.hurt + tactic.hurt_today(today, party.belief)  # at the dawn belief, as the cost
             signal = fought.a_won if party.side == 0 else ~fought.a_won
             party.belief = war.learn(party.belief, signal, fought.happened, wp.learning_rate)
             if party.beliefs is not None:  # every type learns from the same public battles

@@ -119,6 +119,7 @@ class Party(mesa.Agent):
         self.capability = params.capability.copy()
         self.belief = np.full(W, np.nan)  # chance its side prevails; set by the model
         self.cost = np.zeros(W)  # cumulative war cost, utility units
+        self.hurt = np.zeros(W)  # cumulative cost weighed by its pessimism each day (sim/rules/tactic.py, ripeness)
         self.aspiration = np.ones(W)  # what it demands, as its stated positions show
         self.aspiration_before = np.ones(W)
         self.true_aspiration = np.ones(W)  # what it accepts (differs only with private information)
@@ -190,6 +191,7 @@ class Party(mesa.Agent):
             opponent_war_value=opponent_value,
             first_mover=np.full(value.shape, self.side == 0),
             opponent_discount=opponent.p.tactic.discount,
+            hurt=self.hurt,
         )
         wanted = tactic.aspiration(state, self.p.tactic)
         driven = self.model.worlds.mechanisms.war_driven_aspirations

@@ -25,6 +25,7 @@ class TacticParams:
     first_step: np.ndarray
     discount: np.ndarray
     eta: np.ndarray
+    budget: np.ndarray
 
 
 @dataclass
@@ -39,6 +40,7 @@ class TacticState:
     opponent_war_value: np.ndarray
     first_mover: np.ndarray  # (W,) bool: this party's side proposes first (side A)
     opponent_discount: np.ndarray  # the opponent's `tactic.discount` (complete information)
+    hurt: np.ndarray | float = 0.0  # the war's hurt so far: its daily costs, each weighed by its pessimism that day
 
 
 def faratin_alpha(r, deadline, beta, k=0.0):
@@ -113,7 +115,35 @@ class Rubinstein(Tactic):
         return s.war_value + Rubinstein.share(p.discount, s.opponent_discount, s.first_mover) * surplus
 
 
-TACTICS: dict[str, type[Tactic]] = {t.name: t for t in (Faratin, Reciprocal, Rubinstein)}
+def hurt_today(cost_today, belief):
+    """One day's hurt: the day's war cost weighed by 2 (1 - p), p the party's belief that its
+    side prevails. At p = 1/2, a stalemate as it sees it, a day hurts by its cost; a party sure
+    to win feels none of it, one sure to lose twice [Zartman2000: the mutually hurting
+    stalemate; the weight's form is our judgement]."""
+    return cost_today * 2.0 * (1.0 - np.asarray(belief))
+
+
+class Ripeness(Tactic):
+    """Driven by the war, not the calendar: the Faratin curve with the round index replaced by
+    the war's hurt and the deadline by the hurt the party can bear (`budget`):
+    alpha = k + (1 - k) (min(H, B) / B) ** (1 / beta), A = V + (1 - V) (1 - alpha).
+    A party concedes as the war hurts it, faster the less it expects to win; it reaches its
+    war value on the day its hurt reaches its budget: an endogenous deadline, computed from
+    the war in each world [Zartman2000; Faratin1998, resource-dependent tactics]. More rounds
+    give more chances to agree, never by themselves more concession; while a ceasefire
+    holds nothing hurts and it stops conceding."""
+
+    name = "ripeness"
+    reference = "Zartman2000"
+    parameters = ("beta", "k", "budget")
+
+    @staticmethod
+    def aspiration(s: TacticState, p: TacticParams) -> np.ndarray:
+        hurt = np.broadcast_to(s.hurt, np.shape(s.war_value))
+        return aspiration_from_alpha(faratin_alpha(hurt, p.budget, p.beta, p.k), s.war_value)
+
+
+TACTICS: dict[str, type[Tactic]] = {t.name: t for t in (Faratin, Reciprocal, Rubinstein, Ripeness)}
 _BY_CODE = list(TACTICS.values())
 
 

@@ -119,6 +119,7 @@ class TacticConfig:
     first_step: Num = allowed(0.05, **UNIT)  # reciprocal: opening concession in utility units
     discount: Num = allowed(0.9, 0.0, 1.0, high_open=True)  # rubinstein: per-round discount factor
     eta: Num = allowed(0.0, 0.0, 10.0)  # war-driven aspirations: how much a change of war value moves the aspiration
+    budget: Num = allowed(0.05, 0.0, 1e3, low_open=True)  # ripeness: the hurt (utility units) at which it concedes to its war value
 
 
 @dataclass

@@ -86,7 +86,7 @@ def keys(cfg: Config) -> dict[str, Key]:
         for attr in ("rho", "capability", "resupply", "pause_resupply", "attrition", "cost", "horizon", "optimism"):
             out[f"{at}.{attr}"] = _num((i, attr), getattr(party, attr), PartyConfig, attr)
         out[f"{at}.tactic.name"] = Key((i, "tactic.code"), "cat", party.tactic.name, None, tuple(TACTICS))
-        for attr in ("beta", "deadline", "k", "first_step", "discount", "eta"):
+        for attr in ("beta", "deadline", "k", "first_step", "discount", "eta", "budget"):
             out[f"{at}.tactic.{attr}"] = _num((i, f"tactic.{attr}"), getattr(party.tactic, attr), TacticConfig, attr)
         out[f"{at}.asks_for"] = Key((i, "asks_for"), "cat", party.asks_for, None, tuple(formats))
         conditions = {f.name: v for f, v in party.format_conditions.items()}

@@ -133,7 +133,7 @@ def empty(cfg: Config, W: int) -> Worlds:
         return PartyParams(
             ideal=col(float, K), salience=col(float, K), opening=col(float, K), rho=col(), capability=col(),
             resupply=col(), pause_resupply=col(), attrition=col(), cost=col(), horizon=col(), optimism=col(),
-            tactic=TacticParams(col(int), col(), col(int), col(), col(), col(), col()),
+            tactic=TacticParams(col(int), col(), col(int), col(), col(), col(), col(), col()),
             asks_for=col(int), format_conditions=col(float, LEVELS), red_lines=col(float, K),
             red_lines_public=col(bool), audience_cost=col(), private_spread=col(),
         )
