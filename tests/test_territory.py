@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_cfg
+from conftest import make_cfg, one_line_error
 
 from sim import simulate
 from sim.agents.model import NegotiationModel
@@ -43,22 +43,23 @@ def test_an_advantage_below_the_stalemate_threshold_moves_nothing_and_above_it_m
     T, a0, v, r, s = 1000.0, 100.0, 0.2, 0.1, 0.3
     area = np.array([100.0, 100.0, 150.0, 60.0])
     p = np.array([0.6, 0.8, 0.8, 0.8])  # edges 0.2 (below s), 0.6, 0.6, 0.6
-    got = territory.flow(area, a0, T, p, 1.0, v, r, stalemate=s, hold=s)
+    got = territory.flow(area, a0, T, p, 1.0, v, r, stalemate=s, hold_a=s, hold_b=s)
     excess = (0.6 - 0.3) / (1 - 0.3)
     # the last retakes the 40 it lost and, being above the hold threshold too, goes on past its line
     expected = [0.0, v * T * excess, v * T * excess / (1 + 50 / 100), v * T * excess]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
-def test_a_side_loses_its_day_0_holdings_only_above_the_hold_threshold():
-    """The stated threshold: with hold h = 0.5, side B pushes into side A's day-0 holdings
-    only where its advantage 1 - 2P exceeds 0.5 (P < 0.25), however long it fights;
-    below that, a counter-offensive stops at A's day-0 line."""
+def test_a_side_loses_its_day_0_holdings_only_above_its_hold_threshold():
+    """The stated threshold: with side A's hold h_A = 0.5, side B pushes into side A's day-0
+    holdings only where its advantage 1 - 2P exceeds 0.5 (P < 0.25), however long it fights;
+    below that, a counter-offensive stops at A's day-0 line. Side B's own hold does not
+    enter."""
     T, a0, v, r = 1000.0, 100.0, 0.2, 0.1
     p = np.array([0.5, 0.3, 0.26, 0.24, 0.1])  # B's edges 0, 0.4, 0.48, 0.52, 0.8
     area = np.full(5, 180.0)  # A holds 80 beyond its line
     for _ in range(30):
-        area = area + territory.flow(area, a0, T, p, 1.0, v / 10, r, stalemate=0.1, hold=0.5)
+        area = area + territory.flow(area, a0, T, p, 1.0, v / 10, r, stalemate=0.1, hold_a=0.5, hold_b=0.9)
     np.testing.assert_array_equal(area[:1], [180.0])  # an even war: the front does not move
     np.testing.assert_allclose(area[1:3], a0, rtol=0, atol=1e-9)  # retaken up to A's line, not past it
     assert (area[3:] < a0 - 1).all()  # a large, sustained advantage takes A's own holdings too
@@ -241,10 +242,13 @@ def test_the_model_keeps_side_a_on_its_day_0_line_below_the_hold_threshold():
     side that advances loses more capability than without."""
     no_talks = ("replications=40", *NO_TALKS, "scenario.parties.ukraine.resupply=0.05")  # the balance turns to B
     free = simulate(make_cfg(*no_talks)).timeline
-    held = simulate(make_cfg(*no_talks, "war.territory.hold=0.99", "war.territory.stalemate=0.05")).timeline
+    held = simulate(make_cfg(*no_talks, "+scenario.territory.hold={A: 0.99, B: 0.99}", "war.territory.stalemate=0.05")).timeline
     a0 = make_cfg().scenario.territory.A
     assert (free["area_A"] < a0 - 1).any()  # without it, B's counter-offensive takes A's day-0 holdings
     assert (held["area_A"] >= a0 - 1e-6).all() and (held["area_A"] <= a0 + 1e-6).all()
+    one_sided = simulate(make_cfg(*no_talks, "+scenario.territory.hold={A: 0.99}")).timeline
+    assert (one_sided["area_A"] >= a0 - 1e-6).all() and (one_sided["area_A"] > a0 + 1).any()  # A still advances
+    one_line_error(lambda: simulate(make_cfg("+scenario.territory.hold={C: 0.2}")), "scenario.territory.hold.C", "A, B")
     exposed = simulate(make_cfg("replications=40", *NO_TALKS, "war.territory.exposure=0.5")).timeline
     base = simulate(make_cfg("replications=40", *NO_TALKS)).timeline
     first = base["day"] == 10

@@ -145,7 +145,7 @@ class NegotiationModel(mesa.Model):
             return 0.0
         land, wp = self.worlds.territory, self.worlds.war
         gain = territory.expected_gain(self.area, land.start, land.total, belief, party.side, party.p.horizon,
-                                       wp.speed, wp.reach, wp.stalemate, wp.hold)
+                                       wp.speed, wp.reach, wp.stalemate, *land.hold.T)
         return weight * gain
 
     def clout(self, party: Party) -> np.ndarray:
@@ -226,7 +226,7 @@ class NegotiationModel(mesa.Model):
         self.intensity = intensity
         land = self.worlds.territory
         self.area = self.area + territory.flow(self.area, land.start, land.total, fought.balance, intensity,
-                                               wp.speed, wp.reach, wp.stalemate, wp.hold)
+                                               wp.speed, wp.reach, wp.stalemate, *land.hold.T)
 
         broke = self.in_force & (collapse < issues.breakdown) & ~self.done[:, None]
         self.breakdowns += broke

@@ -22,19 +22,16 @@ A side pushed behind its day-0 line retakes ground at the full pace until it is 
 
 Where neither side can advance, the front stops [Biddle2004: against a defence in depth an
 attack gains ground only with a large superiority]. The edge that moves the front is what
-an advantage exceeds a threshold by, rescaled to [0, 1]:
+the advantage exceeds a threshold by, rescaled to [0, 1]:
 
-    edge = sign(2P - 1) max(|2P - 1| - s, 0) / (1 - s)
+    edge = sign(2P - 1) max(|2P - 1| - t, 0) / (1 - t)
 
-with `s = war.territory.stalemate` for ground the advancing side held on day 0 (a
-counter-offensive retaking it) and `h = war.territory.hold` (>= s in use) for ground
-beyond the other side's day-0 line, its pre-war holdings: a side loses those only where
-the other's advantage stays above h day after day. With s = h = 0 the pace is the one
-above. How the attacker's own losses grow with its depth is `exposure` (sim/rules/war.py's
-caller multiplies the advancing side's attrition by it).
-
-Withdrawal: agreed terms `w` on an issue that `returns_area` give back the share `w` of the
-area taken since day 0, by whichever side took it: a <- a0 + (1 - w) (a - a0).
+with `t = s = war.territory.stalemate` while the advancing side retakes ground it held on
+day 0, and `t = max(s, h_X)` beyond side X's day-0 line, in its pre-war holdings
+(`h_X = scenario.territory.hold.X`: where a side has long fortified its lines, it loses them
+only while the other's advantage stays above h_X day after day). A day that exceeds only `s`
+stops at the line. With s = h = 0 the pace is the one above. How the attacker's own losses
+grow with its depth is `exposure`.
 """
 
 from __future__ import annotations
@@ -58,18 +55,19 @@ def excess(edge, threshold):
     return np.maximum(np.abs(edge) - threshold, 0.0) / (1.0 - threshold)
 
 
-def flow(area_a, start_a, total, balance, intensity, speed, reach, stalemate=0.0, hold=0.0):
+def flow(area_a, start_a, total, balance, intensity, speed, reach, stalemate=0.0, hold_a=0.0, hold_b=0.0):
     """(W,) the area that moves to side A in one day (negative: to side B): at the pace above
-    the stalemate threshold while the advancing side retakes its own day-0 ground, above the
-    hold threshold beyond the other side's day-0 line (the day stops at that line when only
-    the first is exceeded)."""
+    the stalemate threshold while the advancing side retakes its own day-0 ground, above
+    max(stalemate, hold of the other side) in the other side's day-0 holdings (the day stops
+    at the line when only the first is exceeded)."""
     edge = advantage(balance)
     a_gains = edge >= 0
     deep = depth(area_a, start_a, a_gains)
-    retaking = np.where(a_gains, start_a - area_a, area_a - start_a)  # own day-0 ground still to retake, > 0
-    past = np.where(retaking > 0, excess(edge, stalemate), excess(edge, hold))
-    pace = speed * total * intensity * past / (1.0 + deep / (reach * total))
-    pace = np.where(retaking > 0, np.minimum(pace, np.where(excess(edge, hold) > 0, np.inf, retaking)), pace)
+    to_line = np.where(a_gains, start_a - area_a, area_a - start_a)  # own day-0 ground still to retake, > 0
+    retaking = to_line > 0
+    beyond = excess(edge, np.maximum(stalemate, np.where(a_gains, hold_b, hold_a)))
+    pace = speed * total * intensity * np.where(retaking, excess(edge, stalemate), beyond) / (1.0 + deep / (reach * total))
+    pace = np.where(retaking & (beyond == 0), np.minimum(pace, to_line), pace)
     return np.where(a_gains, np.minimum(pace, total - area_a), -np.minimum(pace, area_a))
 
 
@@ -87,21 +85,21 @@ def withdraw(area_a, start_a, terms):
     return start_a + (1.0 - terms) * (area_a - start_a)
 
 
-def project(area_a, start_a, total, balance, days, speed, reach, stalemate=0.0, hold=0.0):
+def project(area_a, start_a, total, balance, days, speed, reach, stalemate=0.0, hold_a=0.0, hold_b=0.0):
     """Side A's area after `days` (W,) days of full war at a constant balance: the daily
     rule applied ceil(days) times (a world stops at its own horizon)."""
     area = np.array(area_a, dtype=float, copy=True)
     days = np.asarray(days, dtype=float)
     for day in range(int(np.ceil(days.max(initial=0.0)))):
-        step = flow(area, start_a, total, balance, 1.0, speed, reach, stalemate, hold)
+        step = flow(area, start_a, total, balance, 1.0, speed, reach, stalemate, hold_a, hold_b)
         area = np.where(day < days, area + step, area)
     return area
 
 
-def expected_gain(area_a, start_a, total, balance_own, side, days, speed, reach, stalemate=0.0, hold=0.0):
+def expected_gain(area_a, start_a, total, balance_own, side, days, speed, reach, stalemate=0.0, hold_a=0.0, hold_b=0.0):
     """(W,) the share of the total area a party expects its side to gain (lose, < 0) over
     `days` of full war, if the side's chance to prevail stays at `balance_own`."""
     p_a = balance_own if side == 0 else 1.0 - np.asarray(balance_own)
-    later = project(area_a, start_a, total, p_a, days, speed, reach, stalemate, hold)
+    later = project(area_a, start_a, total, p_a, days, speed, reach, stalemate, hold_a, hold_b)
     gained_by_a = (later - area_a) / total
     return gained_by_a if side == 0 else -gained_by_a

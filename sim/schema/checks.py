@@ -215,7 +215,7 @@ def _check_mediator(cfg: Config) -> None:
 
 
 def _check_territory(cfg: Config) -> None:
-    """Side A's area on day 0 cannot exceed the whole; war values name known parties."""
+    """Side A's area on day 0 cannot exceed the whole; war values name known parties, holds a side."""
     t = cfg.scenario.territory
     a_high = support(t.A, field_range(TerritoryConfig, "A"))[1] if isinstance(t.A, dict) else t.A
     total_low = support(t.total, field_range(TerritoryConfig, "total"))[0] if isinstance(t.total, dict) else t.total
@@ -223,6 +223,8 @@ def _check_territory(cfg: Config) -> None:
         fail("scenario.territory.A", t.A, f"allowed: at most scenario.territory.total ({show(t.total)})")
     for party in t.war_value:
         choice(f"scenario.territory.war_value.{party}", party, list(cfg.scenario.parties), "party")
+    for side in t.hold:
+        choice(f"scenario.territory.hold.{side}", side, ["A", "B"], "side")
 
 
 def _maybe_positive(value: Any) -> bool:

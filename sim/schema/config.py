@@ -206,6 +206,7 @@ class TerritoryConfig:
     total: Num = allowed(1.0, 0.0, 1e9, low_open=True)  # the whole area
     A: Num = allowed(0.5, 0.0, 1e9)  # side A's area on day 0; side B holds the rest
     war_value: dict[str, Num] = allowed({}, 0.0, 100.0)  # party -> utility of its side holding the whole area; 0 = off
+    hold: dict[str, Num] = allowed({}, 0.0, 1.0, high_open=True)  # side -> |2P - 1| the other needs to take its day-0 holdings
 
 
 @dataclass
@@ -257,7 +258,6 @@ class FrontConfig:
     speed: Num = allowed(0.4, 0.0, 100.0)  # v: share of the total area taken per day of full war at 2P - 1 = 1, depth 0
     reach: Num = allowed(0.007, 0.0, 1e3, low_open=True)  # r: depth (share of the total) at which the pace halves
     stalemate: Num = allowed(0.0, 0.0, 1.0, high_open=True)  # s: |2P - 1| below which a counter-offensive cannot advance
-    hold: Num = allowed(0.0, 0.0, 1.0, high_open=True)  # h: |2P - 1| needed to advance past the other side's day-0 line
     exposure: Num = allowed(0.0, 0.0, 100.0)  # attacker's attrition x (1 + exposure x depth / (r T))
 
 

@@ -121,11 +121,14 @@ def keys(cfg: Config) -> dict[str, Key]:
     out["mediator.leverage_from_day"] = _num(("mediator", "leverage_from_day"), med.leverage_from_day, MediatorConfig, "leverage_from_day")
     for attr in ("decisiveness", "noise", "learning_rate", "pause_horizon", "min_capability"):
         out[f"war.{attr}"] = _num(("war", attr), getattr(cfg.war, attr), WarConfig, attr)
-    for attr in ("speed", "reach", "stalemate", "hold", "exposure"):
+    for attr in ("speed", "reach", "stalemate", "exposure"):
         out[f"war.territory.{attr}"] = _num(("war", attr), getattr(cfg.war.territory, attr), FrontConfig, attr)
     land = sc.territory
     out["scenario.territory.total"] = _num(("territory", "total"), land.total, TerritoryConfig, "total")
     out["scenario.territory.A"] = _num(("territory", "start"), land.A, TerritoryConfig, "A")
+    for s, side in enumerate("AB"):
+        out[f"scenario.territory.hold.{side}"] = Key(("territory", "hold", s), "num", land.hold.get(side, 0.0),
+                                                     field_range(TerritoryConfig, "hold"))
     for j, name in enumerate(sc.parties):
         out[f"scenario.territory.war_value.{name}"] = Key(("territory", "war_value", j), "num", land.war_value.get(name, 0.0),
                                                           field_range(TerritoryConfig, "war_value"))

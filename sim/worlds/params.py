@@ -72,7 +72,6 @@ class WarParams:
     speed: np.ndarray  # war.territory: how fast the front moves (sim/rules/territory.py)
     reach: np.ndarray
     stalemate: np.ndarray
-    hold: np.ndarray
     exposure: np.ndarray
 
 
@@ -81,6 +80,7 @@ class TerritoryParams:
     total: np.ndarray  # (W,) the whole area
     start: np.ndarray  # (W,) side A's area on day 0
     war_value: np.ndarray  # (W, n) utility of its side holding the whole area, per party
+    hold: np.ndarray  # (W, 2) the advantage side A's, side B's day-0 holdings need to be taken
 
 
 @dataclass
@@ -146,6 +146,6 @@ def empty(cfg: Config, W: int) -> Worlds:
         war=WarParams(*(col() for _ in fields(WarParams))),
         policy=PolicyParams(col(int, C), col(int), col(int), col(int)),
         mechanisms=MechanismParams(*(col(bool) for _ in range(6))),
-        territory=TerritoryParams(col(), col(), col(float, n)),
+        territory=TerritoryParams(col(), col(), col(float, n), col(float, 2)),
         private_type=col(float, n),
     )
