@@ -67,6 +67,18 @@ def effects(baseline: pd.DataFrame, variants: dict[str, pd.DataFrame], outcomes:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def unit(outcome: str) -> tuple[float, str]:
+    """(scale, unit) in which a difference of this outcome reads: a share in percentage
+    points, a day in days, terms on the issue's 0-1 scale."""
+    if outcome == "at_war_end" or outcome.startswith(("agreed_", "held_")):
+        return 100.0, "percentage points"
+    if outcome.startswith("day_") or outcome == "fighting_days":
+        return 1.0, "days"
+    if outcome.startswith("terms_"):
+        return 1.0, "terms, 0-1 scale of the issue"
+    return 1.0, ""
+
+
 def paired(a: np.ndarray, b: np.ndarray) -> dict:
     """Mean of a and b, and the mean of b - a with its paired 95% t interval."""
     n = len(a)

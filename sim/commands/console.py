@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.compare import unit
 from sim.runs.outcome import summarize
 
 MAX_POINTS = 30  # a design with more points prints only its pooled summary (summary.csv has each)
@@ -84,21 +85,13 @@ def per_point(worlds: pd.DataFrame, axes: list[str]) -> str:
             + terms.rename(columns=name).to_string(index=False, float_format=lambda v: f"{v:.2f}", na_rep="-"))
 
 
-def unit(outcome: str) -> str:
-    """How a difference of this outcome reads: shares in percentage points, days in days."""
-    if outcome == "at_war_end" or outcome.startswith(("agreed_", "held_")):
-        return "pp"
-    if outcome.startswith("day_") or outcome == "fighting_days":
-        return "days"
-    return ""
-
-
 def effects_section(path: Path) -> str:
     """effects.csv as a table: variant, outcome, difference with its 95% interval, worlds."""
     table = pd.read_csv(path)
     rows = []
     for r in table.itertuples(index=False):
-        scale, digits, u = {"pp": (100.0, 1, " pp"), "days": (1.0, 1, " days")}.get(unit(r.outcome), (1.0, 3, ""))
+        scale, what = unit(r.outcome)
+        digits, u = {"percentage points": (1, " pp"), "days": (1, " days")}.get(what, (3, ""))
         if pd.isna(r.difference):
             shown = "- (no world where both agreed)"
         elif r.difference == 0 and r.ci_low == r.ci_high == 0:

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -20,6 +21,15 @@ BAND = (0.25, 0.75)  # inter-quartile band across replications
 def short(path: str) -> str:
     """A config path as a label: without the leading "scenario."."""
     return path.removeprefix("scenario.")
+
+
+# which way a signed value points, said wherever it labels an axis
+DIRECTIONS = {"mediator.bias": "> 0: toward mediator.favours, side A by default"}
+
+
+def label_of(path: str) -> str:
+    """A config path as an axis label: short, with the way it points where that matters."""
+    return f"{short(path)}\n({DIRECTIONS[path]})" if path in DIRECTIONS else short(path)
 
 
 def side_name(side) -> str:
@@ -37,11 +47,18 @@ def grid_of(n: int, width: float = 4.2, height: float = 3.0, sharex: bool = True
     return fig, axes.ravel()
 
 
-def band(ax, frame: pd.DataFrame, x: str, y: str, label: str, marker: str | None = "o", to_x=None, **style):
+def band(ax, frame: pd.DataFrame, x: str, y: str, label: str, marker: str | None = "o", to_x=None,
+         hatch: str | None = None, **style):
+    """The median line of `y` by `x` across worlds and its inter-quartile band (`hatch`, e.g. "///": the
+    band hatched in the line's colour, for bands that overlap)."""
     q = frame.groupby(x, observed=True)[y].quantile([0.5, *BAND]).unstack()
     xs = to_x(q.index.to_numpy()) if to_x else q.index
     line = ax.plot(xs, q[0.5], marker=marker, ms=3, label=label, **style)[0]
-    ax.fill_between(xs, q[BAND[0]], q[BAND[1]], alpha=0.2, color=line.get_color(), lw=0)
+    if hatch:
+        ax.fill_between(xs, q[BAND[0]], q[BAND[1]], facecolor="none", edgecolor=line.get_color(), hatch=hatch,
+                        alpha=0.45, lw=0)
+    else:
+        ax.fill_between(xs, q[BAND[0]], q[BAND[1]], alpha=0.2, color=line.get_color(), lw=0)
     return line
 
 
@@ -62,13 +79,33 @@ def time_axis(ax, start_date: str | None, label: str = "day") -> None:
         ax.set_xlabel(label)
         return
     import matplotlib.dates as mdates
+    from matplotlib.ticker import MaxNLocator
 
     origin = mdates.date2num(np.datetime64(start_date, "D"))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
+    # whole days only: ticks on day boundaries (never hours, which a "%d %b" label repeats)
+    ax.xaxis.set_major_locator(DayTicks(origin))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     top = ax.secondary_xaxis("top", functions=(lambda d: d - origin, lambda n: n + origin))
+    top.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=2))
     top.set_xlabel(f"{label} (day 0 = {start_date})" if label else "", fontsize=7)
     top.tick_params(labelsize=7)
+
+
+class DayTicks(matplotlib.ticker.Locator):
+    """Date ticks on whole days, at most about six: every day, 2, 3, 7, 14 days, or monthly
+    steps of 30 days, counted from day 0 (so day numbers and dates line up)."""
+
+    STEPS = (1, 2, 3, 7, 14, 30, 61, 91, 182, 365)
+
+    def __init__(self, origin: float, most: int = 7):
+        self.origin, self.most = origin, most
+
+    def __call__(self):
+        low, high = sorted(self.axis.get_view_interval())
+        span = max(high - low, 1.0)
+        step = next((s for s in self.STEPS if span / s <= self.most), self.STEPS[-1] * int(np.ceil(span / 365 / self.most)))
+        first = self.origin + step * np.ceil((low - self.origin) / step)
+        return np.arange(first, high + 1e-9, step)
 
 
 def when(day: float, start_date: str | None) -> str:

@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 from scipy.special import stdtrit  # (the t quantile without importing scipy.stats: ~0.5 s)
 
-from sim.figures.canvas import grid_of, save, short
+from sim.figures.canvas import grid_of, label_of, save, short
 from sim.runs.outcome import wilson_interval
 
 MANY = 20  # an axis with more distinct values than this is binned
@@ -150,7 +150,15 @@ def metric_against(worlds: pd.DataFrame, labels: dict[str, str], axis: str, path
         ax.errorbar(pos, stats["mid"], yerr=np.clip(np.nan_to_num(err), 0, None), fmt="o", ms=4, capsize=3, color="tab:blue",
                     ls="none" if categorical else "-", lw=0.8)
         ax.set_title("\n".join(textwrap.wrap(label, 44)), fontsize=8.5)
-        if _boolean(worlds[column]):
+        mids = stats["mid"].dropna()
+        if len(mids) and mids.max() - mids.min() <= 1e-12:  # constant: greyed, with its value
+            ax.set_facecolor("0.93")
+            ax.text(0.5, 0.85, f"the same at every value: {_tick(mids.iloc[0])}", transform=ax.transAxes,
+                    ha="center", fontsize=7.5, color="0.3")
+        if not len(mids):  # e.g. the day of an issue no world agreed
+            ax.set_facecolor("0.93")
+            ax.text(0.5, 0.5, "no world has a value", transform=ax.transAxes, ha="center", fontsize=8, color="0.3")
+        elif _boolean(worlds[column]):
             ax.set_ylim(-0.02, 1.02)
         else:  # a flat metric stays flat: no zoom into noise below 5% of its level
             lo, hi = np.nanmin(stats["low"].fillna(stats["mid"])), np.nanmax(stats["high"].fillna(stats["mid"]))
@@ -167,7 +175,7 @@ def metric_against(worlds: pd.DataFrame, labels: dict[str, str], axis: str, path
             ax.set_xscale("log")
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.1e}"[0] in "25" else ""))
-        ax.set_xlabel(short(axis) + (" (bin median)" if how else ""), fontsize=8)
+        ax.set_xlabel(label_of(axis) + (" (bin median)" if how else ""), fontsize=8)
     fig.suptitle(f"Outcomes against {short(axis)} (95% intervals: Wilson for shares, t for means)", fontsize=11)
     fig.text(0.5, 0.005, "\n".join(textwrap.wrap(_pooled(worlds, axis, axes, counts, how), 150)), ha="center",
              va="bottom", fontsize=8, color="0.25")
@@ -184,22 +192,44 @@ def metric_heatmaps(worlds: pd.DataFrame, labels: dict[str, str], x: str, y: str
         table = worlds[column].astype(float).groupby([gy, gx]).mean().unstack()
         table = table.reindex(index=range(len(vy)) if hy else vy, columns=range(len(vx)) if hx else vx)
         share = _boolean(worlds[column])
-        image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="viridis",
-                          vmin=0 if share else None, vmax=1 if share else None)
-        if table.size <= MAX_CELLS**2:
-            lo, hi = np.nanmin(table.to_numpy()), np.nanmax(table.to_numpy())
-            for (r, c), v in np.ndenumerate(table.to_numpy()):
-                bright = (v - (0 if share else lo)) / ((1 if share else hi) - (0 if share else lo) or 1) > 0.6
+        values = table.to_numpy()
+        if np.isnan(values).all():  # e.g. the day of an issue no world agreed
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, f"{label}:\nno world has a value", transform=ax.transAxes, ha="center", fontsize=8)
+            continue
+        lo, hi = np.nanmin(values), np.nanmax(values)
+        vmin, vmax = colour_range(lo, hi, share)
+        flat = hi - lo <= 1e-12
+        image = ax.imshow(values, origin="lower", aspect="auto", cmap="Greys" if flat else "viridis",
+                          vmin=vmin, vmax=vmax, alpha=0.3 if flat else 1.0)
+        if flat:  # nothing to read in a colour: say so
+            ax.text(0.5, 0.5, f"the same in every cell: {_tick(lo)}", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=8, color="0.2")
+        elif table.size <= MAX_CELLS**2:
+            for (r, c), v in np.ndenumerate(values):
+                bright = (v - vmin) / ((vmax - vmin) or 1) > 0.6
                 ax.text(c, r, f"{v:.2f}" if abs(v) < 1 else f"{v:.3g}", ha="center", va="center", fontsize=6.5,
                         color="k" if bright else "w")
         ax.set_xticks(range(len(vx)), [_tick(v) for v in vx], fontsize=7, rotation=30 if len(vx) > 5 else 0)
         ax.set_yticks(range(len(vy)), [_tick(v) for v in vy], fontsize=7)
-        ax.set_xlabel(short(x) + (" (bin median)" if hx else ""), fontsize=8)
-        ax.set_ylabel(short(y) + (" (bin median)" if hy else ""), fontsize=8)
-        ax.set_title("\n".join(textwrap.wrap(label, 44)), fontsize=8.5)
-        fig.colorbar(image, ax=ax, shrink=0.8)
+        ax.set_xlabel(label_of(x) + (" (bin median)" if hx else ""), fontsize=8)
+        ax.set_ylabel(label_of(y) + (" (bin median)" if hy else ""), fontsize=8)
+        ax.set_title("\n".join(textwrap.wrap(label, 44)) + ("" if flat else f"\n(cells range {_tick(lo)} to {_tick(hi)})"),
+                     fontsize=8.5)
+        if not flat:
+            fig.colorbar(image, ax=ax, shrink=0.8)
     fig.suptitle("Mean (share for yes/no outcomes) over two axes, pooled over the rest", fontsize=11)
     return save(fig, path, tight=False)
+
+
+def colour_range(lo: float, hi: float, share: bool) -> tuple[float, float]:
+    """The colour scale of a heatmap: [0, 1] for a share; otherwise the cells' range, widened
+    to at least 5% of its level, so that a spread of a fraction of a day is not stretched
+    over the whole scale."""
+    if share:
+        return 0.0, 1.0
+    centre, half = (lo + hi) / 2, max((hi - lo) / 2, 0.025 * abs((lo + hi) / 2), 1e-9)
+    return centre - half, centre + half
 
 
 def _tick(v) -> str:

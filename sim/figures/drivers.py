@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.figures.canvas import plt, save, short
+from sim.figures.canvas import label_of, plt, save
 
 
 def indices(table: pd.DataFrame, path: Path, top: int = 12) -> Path:
@@ -36,7 +36,7 @@ def indices(table: pd.DataFrame, path: Path, top: int = 12) -> Path:
                     capsize=2)
             ax.plot(rows["sigma"], y, "D", mfc="none", color="k", label="sigma (spread of effects)")
             ax.set_xlabel(f"elementary effect on {outcome}")
-        ax.set_yticks(y, [short(p) for p in rows["parameter"]], fontsize=8)
+        ax.set_yticks(y, [label_of(p) for p in rows["parameter"]], fontsize=8)
         ax.set_title(outcome)
         ax.axvline(0, color="0.5", lw=0.6)
     axes[0][0].legend(fontsize=8, loc="lower right")
@@ -81,7 +81,7 @@ def prim_trajectory(peeling, limits: pd.DataFrame, path: Path) -> Path:
         right.barh(i, 1.0, 0.5, color="0.9")
         right.barh(i, hi - lo, 0.5, left=lo, color="tab:blue" if row["qp"] < 0.05 else "lightsteelblue")
         right.text(1.02, i, f"{text}   qp {row['qp']:.1e}", va="center", fontsize=8)
-    right.set_yticks(range(len(rows)), [short(p) for p in rows["parameter"]], fontsize=8)
+    right.set_yticks(range(len(rows)), [label_of(p) for p in rows["parameter"]], fontsize=8)
     right.set_xlim(0, 2.0)
     right.set_xticks([0, 0.5, 1], ["min", "", "max"])
     right.set_ylim(max(len(rows), 5) - 0.4, -0.6)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.figures.canvas import grid_of, plt, save
+from sim.figures.canvas import grid_of, label_of, plt, save
 from sim.runs.outcome import wilson_interval
 
 
@@ -39,7 +39,7 @@ def share_against(summary: pd.DataFrame, key: str, path: Path) -> Path:
     if not numeric:
         ax.set_xticks(range(len(labels)), [str(v) for v in labels])
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(key)
+    ax.set_xlabel(label_of(key))
     ax.set_ylabel("share of replications agreed")
     ax.set_title(f"Agreement against {key} (95% Wilson interval)")
     ax.legend(fontsize=8)
@@ -61,8 +61,8 @@ def heatmaps(summary: pd.DataFrame, x: str, y: str, path: Path) -> Path:
         ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns], fontsize=7)
         ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index], fontsize=7)
         ax.set_title(str(issue))
-        ax.set_xlabel(x, fontsize=8)
-        ax.set_ylabel(y, fontsize=8)
+        ax.set_xlabel(label_of(x), fontsize=8)
+        ax.set_ylabel(label_of(y), fontsize=8)
     fig.colorbar(image, ax=list(axes[: len(issues)]), shrink=0.6, label="share agreed")
     fig.suptitle("Share of replications agreed, per issue")
     return save(fig, path, tight=False)

@@ -62,7 +62,7 @@ def positions(rounds: pd.DataFrame, poles: dict[str, tuple[str, str]], path: Pat
     issues = list(poles)
     to_x = dates(start_date)
     deals = _agreements(outcomes) if outcomes is not None else {}
-    fig, axes = grid_of(len(issues), width=4.6, height=3.4)
+    fig, axes = grid_of(len(issues), width=4.6, height=3.4, layout="constrained")
     for ax, issue in zip(axes, issues):
         rows = rounds[rounds["issue"] == issue]
         for party, frame in rows.groupby("party", observed=True):
@@ -89,10 +89,16 @@ def positions(rounds: pd.DataFrame, poles: dict[str, tuple[str, str]], path: Pat
         ax.text(0.99, 0.015, f"0 = {poles[issue][0]}", transform=ax.transAxes, ha="right", va="bottom", fontsize=6.5)
         time_axis(ax, start_date, "day of the round" if ax is axes[0] else "")
         ax.set_xlabel(note, fontsize=7)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower right", fontsize=8, bbox_to_anchor=(0.98, 0.08))
-    fig.suptitle("Stated positions over rounds (median, inter-quartile band across worlds)")
-    return save(fig, path)
+    handles = {}
+    for ax in axes[: len(issues)]:  # every party and mark drawn on any panel, once
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    # below the panels, never over a pole label or the ticks
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", fontsize=8,
+               ncol=min(len(handles), 2 if len(issues) == 1 else 4))
+    title = "Stated positions over rounds (median, inter-quartile band across worlds)"
+    fig.suptitle(title.replace(" (", "\n(") if len(issues) < 3 else title, fontsize=11)
+    return save(fig, path, tight=False)
 
 
 def agreement(outcomes: pd.DataFrame, timeline: pd.DataFrame | None, days: int, path: Path, *,
@@ -106,6 +112,7 @@ def agreement(outcomes: pd.DataFrame, timeline: pd.DataFrame | None, days: int, 
     n = len(outcomes.drop_duplicates([c for c in ("point", "replication") if c in outcomes]))
     grid = np.arange(days + 1)
     deals = _agreements(outcomes)
+    in_force_drawn = False
     for group in together(outcomes, package):
         issue = group[0]
         first = outcomes.loc[outcomes["issue"] == issue, "day"].dropna().to_numpy(dtype=int)
@@ -120,10 +127,12 @@ def agreement(outcomes: pd.DataFrame, timeline: pd.DataFrame | None, days: int, 
         if breakdowns and column in timeline:
             share = timeline.groupby("day")[column].mean()
             top.plot(to_x(share.index.to_numpy()), share.to_numpy(), color=line.get_color(), ls=":", lw=1.2)
+            in_force_drawn = True
             broke = _breakdowns(timeline, column)
             broke = broke[broke > 0]
             axes[1][0].plot(to_x(broke.index.to_numpy()), broke.to_numpy(), "v", ms=4, color=line.get_color())
-    top.plot([], [], color="0.3", ls=":", label="dotted: share in force that day")
+    if in_force_drawn:  # a legend names only what is drawn (no timeline: no share in force)
+        top.plot([], [], color="0.3", ls=":", label="dotted: share in force that day")
     top.set_ylim(-0.02, 1.02)
     top.set_ylabel("share of worlds agreed by that day")
     top.set_title("When each issue is agreed (terms: median first agreement, 0-1 scale of the issue)")
@@ -153,10 +162,13 @@ def balance(timeline: pd.DataFrame, parties: dict[str, str], path: Path, *, star
     fig, ax = plt.subplots(figsize=(9, 4.8))
     to_x = dates(start_date)
     band(ax, timeline, "day", "balance", "true balance", marker=None, to_x=to_x, color="k")
-    for name, side in sides.items():
+    styles = [dict(color="tab:blue", ls="--", hatch="///"), dict(color="tab:red", ls="-.", hatch="\\\\\\"),
+              dict(color="tab:green", ls=":", hatch="..."), dict(color="tab:purple", ls="--", hatch="xx")]
+    for (name, side), style in zip(sides.items(), styles * len(sides)):
         frame = timeline[["day", f"belief_{name}"]].copy()
         frame["belief"] = frame[f"belief_{name}"] if side == "A" else 1.0 - frame[f"belief_{name}"]
-        band(ax, frame, "day", "belief", f"{name}'s belief (side {side})", marker=None, to_x=to_x)
+        # distinct colours and line styles, bands hatched, so that two overlapping bands stay two
+        band(ax, frame, "day", "belief", f"{name}'s belief (side {side})", marker=None, to_x=to_x, **style)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel(f"chance that side A ({names['A']}) prevails")
     right = ax.secondary_yaxis("right", functions=(lambda p: 1 - p, lambda p: 1 - p))
