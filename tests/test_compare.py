@@ -21,7 +21,7 @@ def run_variant(base, name):
 
 
 def test_a_variant_identical_to_the_baseline_differs_by_exactly_zero_in_every_world():
-    base = make_cfg("replications=60", "+compare.variants={same: {mediator.bias: 0.0}}")
+    base = make_cfg("replications=60", "+compare={outcomes: [at_war_end], variants: {same: {mediator.bias: 0.0}}}")
     baseline = simulate(base).worlds
     same = run_variant(base, "same")
     pd.testing.assert_frame_equal(same, baseline, check_exact=True)
@@ -43,7 +43,7 @@ def test_pairing_narrows_the_interval_against_unpaired_runs():
     """A small change of bias: paired on the same worlds, its effect on Ukraine's utility is
     measured far more tightly than by two independent samples of the same size."""
     base = make_cfg("replications=300", "record.timeline=false", "record.rounds=false",
-                    "+compare.variants={tilt: {mediator.bias: 0.1}}")
+                    "+compare={outcomes: [at_war_end], variants: {tilt: {mediator.bias: 0.1}}}")
     baseline, tilted = simulate(base).worlds, run_variant(base, "tilt")
     paired_row = effects(baseline, {"tilt": tilted}, ["utility_ukraine"]).iloc[0]
     other = simulate(make_cfg("replications=300", "seed=99", "mediator.bias=0.1", "record.timeline=false",
@@ -61,8 +61,12 @@ def test_days_are_compared_where_both_runs_agreed():
 
 
 BAD = [
-    ("+compare.variants={v: {mediator.biass: 0.1}}", "compare.variants.v.mediator.biass", "not a config key"),
-    ("+compare.variants={v: {mediator.bias: 3}}", "compare.variants.v: mediator.bias=3", "[-1, 1]"),
+    ("+compare={outcomes: [at_war_end], variants: {v: {mediator.biass: 0.1}}}", "compare.variants.v.mediator.biass",
+     "not a config key"),
+    ("+compare={outcomes: [at_war_end], variants: {v: {mediator.bias: 3}}}", "compare.variants.v: mediator.bias=3", "[-1, 1]"),
+    # a block that compares nothing is refused, not ignored or filled in
+    ("+compare={outcomes: [at_war_end], variants: {}}", "compare.variants={} is not allowed", "at least one variant"),
+    ("+compare.variants={v: {mediator.bias: 0.1}}", "compare.outcomes=[] is not allowed", "agreed_ceasefire"),
     ("+compare.outcomes=[at_war_end, peace]", "compare.outcomes", "agreed_ceasefire"),
 ]
 

@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 from scipy.special import stdtrit  # the t quantile without importing scipy.stats (~0.3 s at start-up)
 
 from sim.runs.outcome import worlds_columns
-from sim.schema.checks import check, validate
+from sim.schema.checks import check, fail, validate
 from sim.schema.config import Config, ConfigError, to_config
 
 COLUMNS = ["variant", "outcome", "baseline", "value", "difference", "ci_low", "ci_high", "n"]
@@ -32,7 +32,7 @@ COLUMNS = ["variant", "outcome", "baseline", "value", "difference", "ci_low", "c
 def variant_config(cfg: Config, name: str) -> Config:
     """The baseline config with a variant's values set (its own compare block dropped)."""
     base = OmegaConf.structured(cfg)
-    base.compare.variants = {}
+    base.compare.variants, base.compare.outcomes = {}, []  # a variant compares nothing itself
     for path, value in cfg.compare.variants[name].items():
         if OmegaConf.select(base, path, default="__missing__") == "__missing__":
             raise ConfigError(f"compare.variants.{name}.{path}: {path!r} is not a config key of the baseline")
@@ -45,12 +45,19 @@ def variant_config(cfg: Config, name: str) -> Config:
 
 @check("compare")
 def check_compare(cfg: Config) -> None:
-    """One line for a variant that names an unknown key or a value out of range, or an
-    outcome that is no column of the worlds table."""
+    """One line for a variant that names an unknown key or a value out of range, an outcome
+    that is no column of the worlds table, or a block that would compare nothing: outcomes
+    without variants, variants without outcomes (refused as `analysis.outcomes=[]` is)."""
     known = worlds_columns(cfg)
-    for outcome in cfg.compare.outcomes:
+    c = cfg.compare
+    for outcome in c.outcomes:
         if outcome not in known:
             raise ConfigError(f"compare.outcomes: {outcome!r} is not a column of worlds.parquet; allowed: {', '.join(known)}")
+    if c.variants and not c.outcomes:
+        fail("compare.outcomes", [], "allowed: a non-empty list of worlds.parquet columns: " + ", ".join(known))
+    if c.outcomes and not c.variants:
+        fail("compare.variants", {}, "allowed: at least one variant, name -> {config path: value}, "
+             "run on the baseline's worlds; without variants there is nothing to compare")
     for name in cfg.compare.variants:
         variant_config(cfg, name)
 

@@ -150,7 +150,7 @@ def counterfactuals(result, config, out: Path, plots: bool = True) -> list:
     for name in config.compare.variants:
         variants[name] = simulate(compare.variant_config(config, name), progress=True).worlds
         files.append(write_parquet(variants[name], out / f"worlds_{name}.parquet"))
-    outcomes = list(config.compare.outcomes) or ["at_war_end"]
+    outcomes = list(config.compare.outcomes)  # non-empty: sim.analysis.compare.check_compare
     table = compare.effects(result.worlds, variants, outcomes)
     files.append(write_csv(table, out / "effects.csv"))
     if plots:
