@@ -159,9 +159,15 @@ def spell(text: str) -> str:
         (override,) = OverridesParser.create().parse_overrides([text])
     except OverrideParseException:
         return text
-    if override.package or override.is_sweep_override() or not isinstance(override.value(), dict):
+    if override.package or override.is_sweep_override():
         return text
     key, value = override.key_or_group, text.split("=", 1)[1]
+    number = override.value()
+    if (isinstance(number, float) and number.is_integer() and abs(number) < 2**53 and _schema_at(key) is int
+            and override.type != OverrideType.DEL):  # 1e3 for an integer key is 1000
+        return f"{text.split('=', 1)[0]}={int(number)}"
+    if not isinstance(override.value(), dict):
+        return text
     if override.type == OverrideType.CHANGE and typing.get_origin(_schema_at(key)) is dict:
         return "++" + text
     parent, _, name = key.rpartition(".")
@@ -397,6 +403,12 @@ def one_line(err: BaseException) -> str:
         msg += f"; a new key needs a leading +: +{key}=..."
     if "valid bool" in msg:
         msg += "; allowed: true, false"
+    if "could not be converted to Integer" in msg:
+        msg += ("; allowed: a whole number (1000 or 1e3); a distribution only for a value that can differ between "
+                "worlds (this one cannot: vary it with -m)" if "of type 'dict'" in msg else "; allowed: a whole number (1000 or 1e3)")
+    if "Cannot convert 'dict' to string" in msg:
+        msg += (f"; allowed: one value; to vary it between worlds list its values on a design axis, "
+                f"'design.axes={{{key}: [a, b]}}'" if key else "; allowed: one value")
     return f"{key}: {msg}" if key else msg
 
 

@@ -60,6 +60,10 @@ def check(key: str, spec: dict, rng) -> None:
         lo, hi = support(spec, rng)
         if not lo < hi:
             raise _error(key, spec, f"its truncation to {rng.describe()} must leave a range of values")
+        inside = mass_inside(spec, lo, hi)
+        if inside < 0.5:  # truncation would pin most worlds at a bound: not the distribution asked for
+            raise _error(key, spec, f"only {inside:.0%} of its mass lies in the allowed range {rng.describe()}; "
+                                    "allowed: a mean and sd with at least half of it there")
         return
     lo, hi = nums["low"], nums["high"]
     if not lo < hi or (name == "triangular" and not lo <= nums["mode"] <= hi) or (name == "loguniform" and lo <= 0):
@@ -67,6 +71,18 @@ def check(key: str, spec: dict, rng) -> None:
         raise _error(key, spec, f"needs {why}")
     if lo not in rng or hi not in rng:
         raise _error(key, spec, f"its support [{lo:g}, {hi:g}] leaves the allowed range: {rng.describe()}")
+
+
+def mass_inside(spec: dict, lo: float, hi: float) -> float:
+    """The share of a normal's or lognormal's mass (before truncation) within [lo, hi]."""
+    if spec["dist"] == "normal":
+        mu, sigma = spec["mean"], spec["sd"]
+        return float(ndtr((hi - mu) / sigma) - ndtr((lo - mu) / sigma))
+    sigma2 = math.log1p((spec["sd"] / spec["mean"]) ** 2)
+    mu, sigma = math.log(spec["mean"]) - sigma2 / 2.0, math.sqrt(sigma2)
+    upper = ndtr((math.log(hi) - mu) / sigma) if hi < math.inf else 1.0
+    lower = ndtr((math.log(lo) - mu) / sigma) if lo > 0 else 0.0
+    return float(upper - lower)
 
 
 def support(spec: dict, rng=None) -> tuple[float, float]:

@@ -1,0 +1,54 @@
+"""Odd inputs, second round: each class gives one line naming the key and what is allowed
+(or, where the input means something, is accepted as meant)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import one_line_error
+
+import sim
+
+# -- type errors say what is allowed; an integral float is an integer -----------------------------
+
+
+@pytest.mark.parametrize("override, key", [("replications=1e3", "replications"), ("design.points=2e2", "design.points")])
+def test_an_integral_float_for_an_integer_key_is_that_integer(override, key):
+    cfg = sim.compose([override])
+    value = cfg
+    for part in key.split("."):
+        value = value[part]
+    assert value == int(float(override.split("=")[1])) and isinstance(value, int)
+
+
+@pytest.mark.parametrize("override, words", [
+    ("replications=2.5", ["replications", "allowed: a whole number"]),
+    ("scenario.days={dist: uniform, low: 10, high: 20}", ["scenario.days", "allowed: a whole number", "-m"]),
+    ("mediator.rule={dist: choice, values: [split, nash]}", ["mediator.rule", "allowed: one value", "design.axes"]),
+    ("+scenario.events.sanctions.foo=1", ["scenario.events.sanctions.foo", "allowed", "day, enabled, set, scale, add"]),
+])
+def test_a_value_of_the_wrong_type_says_what_is_allowed(override, words):
+    one_line_error(lambda: sim.compose([override]), *words)
+
+
+# -- a normal or lognormal mostly outside its key's range would pin the worlds at a bound ---------
+
+
+@pytest.mark.parametrize("spec, share", [
+    ("{dist: normal, mean: 5, sd: 0.1}", "0%"), ("{dist: normal, mean: 1e300, sd: 1}", "0%"),
+    ("{dist: normal, mean: 1.2, sd: 0.2}", "16%"),  # P(z < -1) of the normal
+])
+def test_a_normal_mostly_outside_the_range_is_refused(spec, share):
+    one_line_error(lambda: sim.compose([f"scenario.parties.russia.optimism={spec}"]),
+                   "scenario.parties.russia.optimism", f"only {share} of its mass", "[-1, 1]")
+
+
+def test_a_normal_with_most_of_its_mass_in_range_is_drawn_truncated():
+    cfg = sim.compose(["scenario.parties.russia.optimism={dist: normal, mean: 0.9, sd: 0.2}", "replications=400",
+                       "record.rounds=false", "record.timeline=false"])
+    drawn = sim.simulate(cfg).worlds["scenario.parties.russia.optimism"]
+    assert drawn.max() <= 1.0 and (drawn < 1.0).mean() > 0.6  # P(z < 0.5) = 0.69: not pinned at the bound
+
+
+def test_a_lognormal_mostly_above_the_range_is_refused():
+    one_line_error(lambda: sim.compose(["scenario.parties.russia.cost={dist: lognormal, mean: 500, sd: 1}"]),
+                   "scenario.parties.russia.cost", "of its mass", "[0, 1]")
