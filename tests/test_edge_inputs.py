@@ -52,3 +52,24 @@ def test_a_normal_with_most_of_its_mass_in_range_is_drawn_truncated():
 def test_a_lognormal_mostly_above_the_range_is_refused():
     one_line_error(lambda: sim.compose(["scenario.parties.russia.cost={dist: lognormal, mean: 500, sd: 1}"]),
                    "scenario.parties.russia.cost", "of its mass", "[0, 1]")
+
+
+# -- negsim-report on a folder it cannot report: one line, exit 1 ----------------------------------
+
+
+def test_negsim_report_refuses_an_empty_folder_and_names_a_damaged_table(tmp_path):
+    from conftest import negsim
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = negsim(str(empty), module="sim.commands.report")
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "holds no negsim run" in proc.stderr, proc.stderr
+    assert not (empty / "report.html").exists()
+    run = tmp_path / "run"
+    assert negsim("replications=3", "plots=false", f"hydra.run.dir={run}").returncode == 0
+    (run / "outcomes.parquet").write_bytes(b"not a parquet file")
+    before = (run / "report.html").read_bytes()
+    proc = negsim(str(run), module="sim.commands.report")
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "outcomes.parquet" in proc.stderr and "Traceback" not in proc.stderr
+    assert (run / "report.html").read_bytes() == before  # nothing already written is lost

@@ -240,6 +240,12 @@ def sweep_plots(summary: pd.DataFrame, days: pd.DataFrame, swept: list[str], fol
     return made
 
 
+def _written_by_negsim(folder: Path) -> bool:
+    """A run, design or sweep folder: its config, a table, a sweep plan or points of its own."""
+    return (any((folder / name).exists() for name in ("config.yaml", "sweep.json", "outcomes.parquet"))
+            or any(folder.glob("*/config.yaml")) or any(folder.glob("*/.hydra")))
+
+
 def _aggregates(folder: Path) -> bool:
     """A sweep or design folder has tables to aggregate; a single run's folder has only its page."""
     return (folder / "sweep.json").exists() or bool(design_axes(folder)) or any(folder.glob(f"*/{DONE}"))
@@ -272,6 +278,10 @@ def main(argv: list[str] | None = None) -> None:
     if not args.folder.is_dir():
         print(f"negsim-report: error: {args.folder} is not a folder", file=sys.stderr)
         sys.exit(2)
+    if not _written_by_negsim(args.folder):
+        print(f"negsim-report: error: {args.folder} holds no negsim run, design or sweep (no config.yaml, tables or "
+              "sweep.json); allowed: a folder negsim wrote (results/...)", file=sys.stderr)
+        sys.exit(1)
     try:
         if _aggregates(args.folder):
             code, path = report(args.folder), args.folder / "report.html"  # the page comes with the aggregate
@@ -285,6 +295,10 @@ def main(argv: list[str] | None = None) -> None:
         code = 2
     except WriteError as err:
         print(f"negsim-report: error: {err}", file=sys.stderr)
+        code = 1
+    except (pa.ArrowException, OSError) as err:  # a damaged table: name it, write nothing more
+        print(f"negsim-report: error: a table of {args.folder} cannot be read: {_first_line(err)}; "
+              "rerun the command that wrote it", file=sys.stderr)
         code = 1
     except KeyboardInterrupt:
         print("negsim-report: interrupted; the folder's tables are as before", file=sys.stderr)
