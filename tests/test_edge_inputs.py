@@ -73,3 +73,22 @@ def test_negsim_report_refuses_an_empty_folder_and_names_a_damaged_table(tmp_pat
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
     assert "outcomes.parquet" in proc.stderr and "Traceback" not in proc.stderr
     assert (run / "report.html").read_bytes() == before  # nothing already written is lost
+
+
+# -- a memory refusal names the design's worlds and only remedies that apply ----------------------
+
+
+def test_a_design_too_large_for_memory_names_its_worlds_and_a_remedy_that_applies(monkeypatch):
+    from sim.commands import budget
+    from sim.commands.precheck import Refused, precheck
+
+    monkeypatch.setattr(budget, "available_memory", lambda: 10**9)
+    with pytest.raises(Refused) as err:
+        precheck(["experiment=uncertainty_2022", "design.points=4000", "design.replications=2000",
+                  "hydra.run.dir=/tmp/negsim-never-written"])
+    message = str(err.value)
+    assert "4000 points x 2000 worlds (8,000,000 worlds)" in message and "replications=200 " not in message
+    assert "fewer points" in message and "design.chunk" in message
+    assert "record.rounds=false" not in message  # the study records neither already
+    with pytest.raises(Refused, match=r"replications=200000 x scenario.days=84 .* record.rounds=false record.timeline=false"):
+        precheck(["replications=200000", "hydra.run.dir=/tmp/negsim-never-written"])

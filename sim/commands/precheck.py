@@ -116,12 +116,36 @@ def check_config(cfg: DictConfig) -> Config:
     config = validate(to_config(cfg))
     need, free = budget.footprint(config).memory, budget.available_memory()
     if free is not None and need > free:
-        raise Refused(
-            f"replications={config.replications} x scenario.days={config.scenario.days} needs about "
-            f"{budget.size(need)} of memory and {budget.size(free)} is free; allowed: fewer replications "
-            "or days, or record.rounds=false record.timeline=false"
-        )
+        raise Refused(f"{size_of(config)} needs about {budget.size(need)} of memory and {budget.size(free)} is free; "
+                      f"allowed: {remedy(config)}")
     return config
+
+
+def size_of(config: Config) -> str:
+    """What makes a run large, as the keys that set it: its worlds and days."""
+    from sim.worlds import design
+
+    days = f"scenario.days={config.scenario.days}"
+    if not design.is_design(config):
+        return f"replications={config.replications} x {days}"
+    points = len(design.expand_index(config))
+    return (f"a design of {points} points x {design.replications(config)} worlds "
+            f"({budget.worlds(config):,} worlds) x {days}")
+
+
+def remedy(config: Config) -> str:
+    """The changes that make the run smaller, only those that apply to it."""
+    from sim.worlds import design
+
+    ways = []
+    if design.is_design(config):
+        ways += ["fewer points", "fewer design.replications", "design.chunk=1/n ... n/n (-m) to run it in parts"]
+    else:
+        ways += ["fewer replications", "fewer scenario.days"]
+    recorded = [f"record.{t}=false" for t in ("rounds", "timeline") if getattr(config.record, t)]
+    if recorded:
+        ways.append(" ".join(recorded))
+    return ", or ".join(ways)
 
 
 def unknown_key(cfg: DictConfig, prefix: str = "") -> None:
