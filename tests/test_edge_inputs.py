@@ -92,3 +92,27 @@ def test_a_design_too_large_for_memory_names_its_worlds_and_a_remedy_that_applie
     assert "record.rounds=false" not in message  # the study records neither already
     with pytest.raises(Refused, match=r"replications=200000 x scenario.days=84 .* record.rounds=false record.timeline=false"):
         precheck(["replications=200000", "hydra.run.dir=/tmp/negsim-never-written"])
+
+
+# -- Sobol' with too few values, or none to apportion, says so instead of printing numbers --------
+
+
+def test_sobol_refuses_an_outcome_most_points_lack_and_flags_a_constant_one():
+    from sim.analysis import sensitivity
+    from sim.commands.page import drivers
+
+    cfg = sim.compose(["experiment=sensitivity_2022", "analysis.samples=8", "replications=1",
+                       "analysis.outcomes=[at_war_end,agreed_corridors,terms_neutrality]"])
+    result = sim.simulate(cfg)
+    table = sensitivity.analyze(cfg, result.points, result.worlds)
+    by = {o: rows for o, rows in table.groupby("outcome")}
+    share_missing = result.worlds.groupby("point")["terms_neutrality"].apply(lambda v: v.isna().all()).mean()
+    assert share_missing > sensitivity.MAX_MISSING  # the case of the issue: most points agreed nothing
+    assert by["terms_neutrality"][["S1", "ST"]].isna().all().all()
+    assert by["terms_neutrality"]["note"].iloc[0].startswith("not computed")
+    assert result.worlds["agreed_corridors"].all()  # corridors agreed everywhere: nothing to apportion
+    assert by["agreed_corridors"][["S1", "ST"]].isna().all().all() and "constant" in by["agreed_corridors"]["note"].iloc[0]
+    assert by["at_war_end"]["ST"].notna().all() and (by["at_war_end"]["note"] == "").all()
+    sentences = drivers(table)
+    assert any(s.startswith("terms_neutrality: not computed") for s in sentences)
+    assert any(s.startswith("agreed_corridors: constant") for s in sentences)

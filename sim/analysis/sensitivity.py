@@ -33,8 +33,9 @@ from sim.schema.checks import check, fail
 from sim.schema.config import Config, Method, to_config
 from sim.worlds.design import LEVELS, analysis_points, axes, method_of, salib_problem, salib_sample
 
-SOBOL_COLUMNS = ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
-MORRIS_COLUMNS = ["outcome", "parameter", "mu_star", "mu_star_conf", "sigma"]
+SOBOL_COLUMNS = ["outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf", "note"]
+MORRIS_COLUMNS = ["outcome", "parameter", "mu_star", "mu_star_conf", "sigma", "note"]
+MAX_MISSING = 0.10  # above this share of points without a value, an outcome's indices are not computed
 BOOLEAN_METRICS = ("agreed_", "held_", "at_war_end")
 
 
@@ -69,15 +70,16 @@ def check_analysis(cfg: Config) -> None:
                 fail(f"design.axes.{path}", spec, "an analysis takes a distribution or a list (a uniform choice)")
 
 
-def point_means(worlds: pd.DataFrame, outcomes: list[str], n_points: int, horizon: int) -> pd.DataFrame:
+def point_means(worlds: pd.DataFrame, outcomes: list[str], n_points: int, horizon: int, fill: bool = True) -> pd.DataFrame:
     """(n_points, outcomes) the mean of each outcome over each point's worlds.
 
     A boolean's mean is the share of worlds. `day_<issue>` is NaN in a world that never
     agreed on the issue: it counts as censored at `horizon` (the day after the last
     simulated one), so "later" and "never" both push the mean up. Any other NaN (such as
     `terms_<issue>` where nothing was agreed) is left out of the point's mean; a point with
-    no value at all gets the mean over the other points, which adds no variance, and a
-    warning says how many points that was.
+    no value at all gets the mean over the other points (with `fill`), which adds no
+    variance; `analyze` notes how many points that was, and refuses to compute indices on
+    more than MAX_MISSING of them.
     """
     missing = sorted(set(outcomes) - set(worlds.columns))
     if missing:
@@ -90,15 +92,22 @@ def point_means(worlds: pd.DataFrame, outcomes: list[str], n_points: int, horizo
     absent = sorted(set(range(n_points)) - set(frame["point"]))
     if absent:
         raise ValueError(f"{len(absent)} of {n_points} points have no worlds (a chunk?): an analysis needs all of them")
-    for o in outcomes:
+    for o in outcomes if fill else ():
         empty = means[o].isna()
-        if empty.all():
-            raise ValueError(f"{o} has no value at any point: nothing to analyse")
-        if empty.any():
-            warnings.warn(f"{o}: {int(empty.sum())} of {n_points} points have no value (nothing agreed?); "
-                          "they get the mean of the others", stacklevel=2)
-            means.loc[empty, o] = means[o].mean()
+        if empty.any() and not empty.all():
+            means.loc[empty, o] = means[o].mean()  # analyze() says so in the outcome's note
     return means
+
+
+def missing_note(missing: int, n_points: int) -> str:
+    """'' or what an outcome's indices rest on when points lack its value (nothing agreed)."""
+    if not missing:
+        return ""
+    share = missing / n_points
+    if share > MAX_MISSING:
+        return (f"not computed: {missing} of {n_points} points ({share:.0%}) have no value (nothing agreed?), more "
+                f"than {MAX_MISSING:.0%}; use more replications or samples, or another outcome")
+    return f"{missing} of {n_points} points had no value and got the mean of the others"
 
 
 def analyze(cfg, points: pd.DataFrame, worlds: pd.DataFrame) -> pd.DataFrame:
@@ -119,11 +128,19 @@ def analyze(cfg, points: pd.DataFrame, worlds: pd.DataFrame) -> pd.DataFrame:
     if len(raw) != len(points) or list(expected.columns) != names or not expected.equals(points.reset_index(drop=True)):
         raise ValueError(f"the {len(points)} points are not the {method.name} sample of analysis.samples={a.samples} "
                          f"over these {len(names)} axes with seed {cfg.seed} ({len(raw)} points)")
+    missing = point_means(worlds, list(a.outcomes), len(points), cfg.scenario.days, fill=False).isna().sum()
     means = point_means(worlds, list(a.outcomes), len(points), cfg.scenario.days)
     problem, seed = salib_problem(len(names), names), cfg.seed % (2**32 - 1) + 1  # SALib ignores a seed of 0
     rows = []
     for outcome in a.outcomes:
         y = means[outcome].to_numpy()
+        note = missing_note(int(missing[outcome]), len(points))
+        if note.startswith("not computed") or not np.isfinite(y).any() or np.ptp(y) == 0:
+            # too many points filled in, or a constant outcome: indices would be numbers of nothing
+            note = note or ("not computed: no point has a value" if not np.isfinite(y).any()
+                            else f"constant: {y[0]:.4g} at every point, no variance to apportion")
+            rows.append(pd.DataFrame({"outcome": outcome, "parameter": names, "note": note}))
+            continue
         with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a constant outcome: 0/0, reported as NaN
             if method == Method.sobol:
@@ -132,8 +149,9 @@ def analyze(cfg, points: pd.DataFrame, worlds: pd.DataFrame) -> pd.DataFrame:
             else:
                 r = morris.analyze(problem, raw, y, num_levels=LEVELS, seed=seed)
                 cols = {c: np.asarray(r[c], dtype=float) for c in ("mu_star", "mu_star_conf", "sigma")}
-        rows.append(pd.DataFrame({"outcome": outcome, "parameter": names, **cols}))
-    return pd.concat(rows, ignore_index=True)[SOBOL_COLUMNS if method == Method.sobol else MORRIS_COLUMNS]
+        rows.append(pd.DataFrame({"outcome": outcome, "parameter": names, **cols, "note": note}))
+    table = pd.concat(rows, ignore_index=True).reindex(columns=SOBOL_COLUMNS if method == Method.sobol else MORRIS_COLUMNS)
+    return table.assign(note=table["note"].astype(object).fillna(""))
 
 
 def ranked(table: pd.DataFrame, outcome: str) -> pd.DataFrame:

@@ -47,6 +47,10 @@ def drivers(table: pd.DataFrame, top: int = 4) -> list[str]:
     out = []
     for outcome, rows in table.groupby("outcome", sort=False):
         rows = rows.sort_values(key, ascending=False, na_position="last")
+        note = str(rows["note"].astype(object).fillna("").iloc[0]) if "note" in rows else ""
+        if rows[key].isna().all() and note:  # not computed, or constant: the note says why
+            out.append(f"{outcome}: {note}.")
+            continue
         if rows[key].isna().all() or rows[key].max() <= 0:
             out.append(f"{outcome} does not change over the sampled parameters.")
             continue
@@ -67,7 +71,7 @@ def drivers(table: pd.DataFrame, top: int = 4) -> list[str]:
         if sobol and rest:
             sentence += (f"; the other {rest} parameters have total indices below {SMALL}" if rest > 1 else
                          f"; the other parameter has a total index below {SMALL}")
-        out.append(sentence + ".")
+        out.append(sentence + (f" ({note})" if note else "") + ".")
     return out
 
 

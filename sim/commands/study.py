@@ -10,6 +10,7 @@ summary and plots from its tables.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -133,6 +134,9 @@ def analysis(result, config, out: Path, plots: bool = True) -> list:
 
     table = sensitivity.analyze(config, result.points, result.worlds)
     files = [write_csv(table, out / "sensitivity.csv")]
+    for outcome, note in table.drop_duplicates("outcome")[["outcome", "note"]].itertuples(index=False):
+        if note:  # one line each; the page and sensitivity.csv say it too
+            print(f"negsim: warning: sensitivity of {outcome}: {note}", file=sys.stderr, flush=True)
     if plots:
         from sim.figures.drivers import indices
 
