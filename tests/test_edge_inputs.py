@@ -116,3 +116,12 @@ def test_sobol_refuses_an_outcome_most_points_lack_and_flags_a_constant_one():
     sentences = drivers(table)
     assert any(s.startswith("terms_neutrality: not computed") for s in sentences)
     assert any(s.startswith("agreed_corridors: constant") for s in sentences)
+
+
+def test_prim_over_distribution_axes_without_a_sampler_says_how_to_sample_them():
+    one_line_error(lambda: sim.compose(["design.axes={war.noise: {dist: uniform, low: 0.1, high: 0.5}}",
+                                        "analysis.method=prim", "analysis.outcomes=[at_war_end]"]),
+                   "design.axes.war.noise", "design.sampler=lhs design.points=N", "SALib")
+    cfg = sim.compose(["design.axes={war.noise: {dist: uniform, low: 0.1, high: 0.5}}", "analysis.method=prim",
+                       "analysis.outcomes=[at_war_end]", "design.sampler=lhs", "design.points=10"])
+    assert len(sim.simulate(cfg).points) == 10

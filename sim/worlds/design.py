@@ -76,7 +76,10 @@ def check_design(cfg: Config) -> None:
             )
         if isinstance(spec, dict):
             if d.sampler == Sampler.grid and not sampled_by_analysis(cfg):
-                fail(where, spec, "a grid takes a list of values; distributions need sampler random, lhs, sobol or halton")
+                prim = cfg.analysis.method is not None and getattr(cfg.analysis.method, "name", cfg.analysis.method) == "prim"
+                fail(where, spec, "a grid takes a list of values; distributions need sampler random, lhs, sobol or halton"
+                     + ("; PRIM analyses the design's own points (design.sampler=lhs design.points=N), while Sobol' "
+                        "and Morris draw theirs as SALib requires" if prim else ""))
             if key.kind in ("cat", "bool"):
                 if spec.get("dist") != "choice" or set(spec) != {"dist", "values"}:
                     fail(where, spec, f"a {key.kind} key takes a list or {{dist: choice, values: [...]}}")
