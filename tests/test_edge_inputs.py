@@ -125,3 +125,71 @@ def test_prim_over_distribution_axes_without_a_sampler_says_how_to_sample_them()
     cfg = sim.compose(["design.axes={war.noise: {dist: uniform, low: 0.1, high: 0.5}}", "analysis.method=prim",
                        "analysis.outcomes=[at_war_end]", "design.sampler=lhs", "design.points=10"])
     assert len(sim.simulate(cfg).points) == 10
+
+
+# -- observed data by file from the command line, and range-checked ---------------------------------
+
+
+def _csv(folder, rows, name="obs.csv"):
+    path = folder / name
+    path.write_text("date,area\n" + "".join(f"{d},{v}\n" for d, v in rows))
+    return path
+
+
+def test_a_file_given_on_the_command_line_replaces_the_scenarios_inline_series(tmp_path):
+    from sim.analysis.observed import table
+    from sim.schema.config import to_config
+
+    path = _csv(tmp_path, [("2022-02-26", 80000), ("2022-03-01", 90000)])
+    cfg = sim.compose([f"scenario.observed.area_A={{file: {path}, column: area}}"])
+    assert dict(cfg.scenario.observed.area_A["values"]) == {} and cfg.scenario.observed.area_A.file == str(path)
+    observed = table(to_config(cfg))
+    assert observed["value"].tolist() == [80000, 90000] and observed["day"].tolist() == [3, 6]  # dawn after each date
+
+
+def test_a_series_the_scenario_lacks_is_added_and_one_it_lacks_cannot_be_replaced(tmp_path):
+    path = _csv(tmp_path, [("2022-02-26", 500000)])
+    cfg = sim.compose([f"+scenario.observed.area_B={{file: {path}, column: area}}"])
+    assert cfg.scenario.observed.area_B.column == "area" and "area_A" in cfg.scenario.observed
+    one_line_error(lambda: sim.compose([f"scenario.observed.area_B={{file: {path}, column: area}}"]),
+                   "scenario.observed.area_B", "no such series", "+scenario.observed.area_B=")
+
+
+@pytest.mark.parametrize("override", ["scenario.observed=null", "~scenario.observed.area_A.values",
+                                      "scenario.observed={}"])
+def test_forms_that_cannot_say_which_series_are_refused_with_the_forms_that_can(override):
+    one_line_error(lambda: sim.compose([override]), override, "~scenario.observed.NAME to drop a series",
+                   "scenario.observed.NAME={file: <csv>, column: <name>}")
+
+
+def test_dropping_a_series_from_the_command_line_leaves_the_others():
+    cfg = sim.compose(["~scenario.observed.area_A"])
+    assert "area_A" not in cfg.scenario.observed
+
+
+@pytest.mark.parametrize("rows, words", [
+    ([("2022-02-26", 80000), ("2022-03-01", -5)], ["value -5", "obs.csv, row 3, column area", "0 to 603500"]),
+    ([("2022-02-26", 80000), ("2022-03-01", 7e6)], ["value 7e+06", "row 3", "scenario.territory.total"]),
+    ([("2023-03-01", 80000)], ["date 2023-03-01", "row 2", "to 2022-05-18", "scenario.days=84"]),
+    ([("2022-02-01", 80000)], ["date 2022-02-01", "row 2", "from 2022-02-23"]),
+])
+def test_observed_values_and_dates_outside_what_the_model_can_show_are_refused_naming_file_row_column(
+        tmp_path, rows, words):
+    path = _csv(tmp_path, rows)
+    one_line_error(lambda: sim.compose([f"scenario.observed.area_A={{file: {path}, column: area}}"]),
+                   "scenario.observed.area_A", *words)
+
+
+def test_an_inline_share_above_one_is_refused_naming_its_date():
+    one_line_error(lambda: sim.compose(["+scenario.observed={balance: {values: {2022-03-02: 1.5}}}"]),
+                   "scenario.observed.balance", "value 1.5", "values[2022-03-02]", "0 to 1")
+
+
+def test_a_calibration_refuses_a_negative_area_instead_of_writing_a_posterior(tmp_path):
+    from conftest import negsim
+
+    path = _csv(tmp_path, [("2022-02-26", 80000), ("2022-03-01", -5)])
+    proc = negsim("experiment=calibrate_2022", f"scenario.observed.area_A={{file: {path}, column: area}}",
+                  f"hydra.run.dir={tmp_path / 'run'}")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "value -5" in proc.stderr, proc.stderr
+    assert not (tmp_path / "run" / "posterior.parquet").exists()

@@ -51,7 +51,7 @@ from sim.analysis import observed as obs
 from sim.runs.ensemble import BLOCK
 from sim.runs.outcome import timeline_value
 from sim.schema.checks import check, fail, validate
-from sim.schema.config import CalibrationMethod, Config, ConfigError, Distance, to_config
+from sim.schema.config import CalibrationMethod, Config, ConfigError, Distance, SeriesConfig, to_config
 from sim.schema.distributions import PARAMS, pdf, ppf, support
 from sim.schema.distributions import check as check_distribution
 from sim.worlds.keys import flat_paths, keys
@@ -161,6 +161,16 @@ def fit_config(config: Config, days: int) -> Config:
             if (support(ev.day)[0] if isinstance(ev.day, dict) else ev.day) >= days]
     for name in late:
         del sc.events[name]
+    # the observations beyond the fit's last day are the backtest's, not the fit's: keep only
+    # those inside it (inline), which the shortened horizon allows
+    data = obs.table(config)
+    for name in list(sc.observed):
+        inside = data[(data["series"] == name) & (data["day"] <= days)]
+        if inside.empty:
+            del sc.observed[name]
+            continue
+        sc.observed[name] = SeriesConfig(values={str(d.date()): float(v) for d, v in zip(inside["date"], inside["value"])},
+                                         source=config.scenario.observed[name].source)
     oc.record.rounds, oc.record.timeline, oc.plots = False, True, False
     for path, spec in prior_specs(config).items():  # generation 0 draws the priors in each world's stream
         OmegaConf.update(oc, path, spec, merge=False)

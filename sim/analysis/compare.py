@@ -35,12 +35,25 @@ def variant_config(cfg: Config, name: str) -> Config:
     base.compare.variants, base.compare.outcomes = {}, []  # a variant compares nothing itself
     for path, value in cfg.compare.variants[name].items():
         if OmegaConf.select(base, path, default="__missing__") == "__missing__":
-            raise ConfigError(f"compare.variants.{name}.{path}: {path!r} is not a config key of the baseline")
+            raise ConfigError(f"compare.variants.{name}.{path}: {path!r} is not a config key of the baseline; "
+                              f"allowed{siblings(base, path)}")
         OmegaConf.update(base, path, value, merge=False)
     try:
         return validate(to_config(base))
     except ConfigError as err:
         raise ConfigError(f"compare.variants.{name}: {err}") from None
+
+
+def siblings(base, path: str) -> str:
+    """': a, b, c' (or ' in parent: a, b, c'): the keys where `path` first leaves the config."""
+    node, parent = base, []
+    for part in path.split("."):
+        if not OmegaConf.is_dict(node) or part not in node:
+            keys = list(node.keys()) if OmegaConf.is_dict(node) else []
+            where = f" in {'.'.join(parent)}" if parent else ""
+            return f"{where}: {', '.join(map(str, keys))}" if keys else ": a key of the baseline config"
+        node, parent = node[part], [*parent, part]
+    return ": a key of the baseline config"
 
 
 @check("compare")

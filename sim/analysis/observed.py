@@ -42,26 +42,39 @@ def day_of(when: date, start: date) -> int:
     return (when - start).days + 1
 
 
+def physical_range(cfg: Config, name: str) -> tuple[float, float, str]:
+    """The values a timeline column can take, and what bounds them."""
+    if name in ("area_A", "area_B"):
+        total = cfg.scenario.territory.total
+        return 0.0, total, f"0 to {total:g} (scenario.territory.total)"
+    if name in ("balance", "intensity") or name.startswith("belief_"):
+        return 0.0, 1.0, "0 to 1 (a share)"
+    return 0.0, math.inf, "0 or more"  # a capability, a cost
+
+
 def series(cfg: Config, name: str) -> pd.DataFrame:
-    """One observed series as rows `date`, `day`, `value`, sorted by date."""
+    """One observed series as rows `date`, `day`, `value`, sorted by date, and `where`:
+    the file's row and column, or the inline date, that a message names."""
     spec: SeriesConfig = cfg.scenario.observed[name]
     where = f"scenario.observed.{name}"
     if spec.file:
         path = find_file(spec.file)
         frame = pd.read_csv(path)
         dates, values = frame[DATE_COLUMN].astype(str), frame[spec.column]
-        pairs = list(zip(dates, values))
+        # rows counted as a spreadsheet shows them: the header is row 1
+        places = [f"{spec.file}, row {i + 2}, column {spec.column}" for i in range(len(frame))]
+        pairs = list(zip(dates, values, places))
     else:
-        pairs = list(spec.values.items())
+        pairs = [(d, v, f"{where}.values[{d}]") for d, v in spec.values.items()]
     start = date.fromisoformat(cfg.scenario.start_date)
     rows = []
-    for text, value in pairs:
+    for text, value, place in pairs:
         try:
             when = date.fromisoformat(str(text).strip()[:10])
         except ValueError:
-            raise ConfigError(f"{where}: date {str(text)!r} is not allowed; allowed: a date as YYYY-MM-DD") from None
-        rows.append((when, day_of(when, start), value))
-    frame = pd.DataFrame(rows, columns=["date", "day", "value"]).sort_values("date", ignore_index=True)
+            raise ConfigError(f"{where}: date {str(text)!r} is not allowed (at {place}); allowed: a date as YYYY-MM-DD") from None
+        rows.append((when, day_of(when, start), value, place))
+    frame = pd.DataFrame(rows, columns=["date", "day", "value", "where"]).sort_values("date", ignore_index=True)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
 
@@ -69,7 +82,7 @@ def series(cfg: Config, name: str) -> pd.DataFrame:
 def table(cfg: Config, names=None) -> pd.DataFrame:
     """The observed series as long rows `series`, `date`, `day`, `value`."""
     names = list(cfg.scenario.observed) if names is None else list(names)
-    frames = [series(cfg, n).assign(series=n) for n in names]
+    frames = [series(cfg, n).drop(columns="where").assign(series=n) for n in names]
     if not frames:
         return pd.DataFrame(columns=["series", "date", "day", "value"])
     return pd.concat(frames, ignore_index=True)[["series", "date", "day", "value"]]
@@ -90,15 +103,19 @@ def check_observed(cfg: Config) -> None:
         if spec.file:
             _check_file(where, spec)
         frame = series(cfg, name)
-        bad = [v for v in frame["value"] if isinstance(v, bool) or not isinstance(v, (int, float, np.number))
-               or not math.isfinite(v)]
-        if bad:
-            fail(f"{where}.values", bad[0], "allowed: finite numbers")
-        early = frame[frame["day"] < 0]
-        if len(early):
-            first = early["date"].iloc[0].date()
-            fail(f"{where}.values", str(first), f"allowed: dates from {start - timedelta(days=1)} "
-                 "(the day before start_date: the state on day 0)")
+        for value, place in zip(frame["value"], frame["where"]):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
+                raise ConfigError(f"{where}: value {value!r} is not allowed (at {place}); allowed: finite numbers")
+        low, high, bound = physical_range(cfg, name)
+        for value, place in zip(frame["value"], frame["where"]):
+            if not low <= value <= high:
+                raise ConfigError(f"{where}: value {value:g} is not allowed (at {place}); allowed: {bound}")
+        first, last = start - timedelta(days=1), start + timedelta(days=cfg.scenario.days - 1)
+        for when, day, place in zip(frame["date"], frame["day"], frame["where"]):
+            if not 0 <= day <= cfg.scenario.days:
+                raise ConfigError(f"{where}: date {when.date()} is not allowed (at {place}); allowed: dates from {first} "
+                                  f"(the day before start_date: the state on day 0) to {last} (the end of the "
+                                  f"last of scenario.days={cfg.scenario.days})")
         if frame["date"].duplicated().any():
             fail(f"{where}.values", str(frame.loc[frame["date"].duplicated(), "date"].iloc[0].date()),
                  "allowed: one value per date")

@@ -148,8 +148,8 @@ def _main(argv: list[str]) -> None:
         print(f"negsim {version()}")
         return
     force = "--force" in argv
-    argv = spelled([a for a in argv if a != "--force"])
     try:
+        argv = spelled([a for a in argv if a != "--force"])
         precheck(argv, force=force)
     except ConfigError as err:  # also `Refused`: memory, folders
         fail(str(err))

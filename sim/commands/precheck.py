@@ -57,7 +57,7 @@ def compose(overrides: Sequence[str] = (), config_dir: str | Path | None = None)
     one line naming the key and what is allowed."""
     dirs = [str(config_dir)] if config_dir is not None else []
     with hydra_app() as app:
-        cfg = _compose(app, "config", [*map(spell, overrides), *_search_path(dirs)], RunMode.RUN)
+        cfg = _compose(app, "config", [*spelled(overrides), *_search_path(dirs)], RunMode.RUN)
     cfg = _task(cfg)
     check_config(cfg)
     return cfg
@@ -165,12 +165,39 @@ def unknown_key(cfg: DictConfig, prefix: str = "") -> None:
 
 
 def spelled(argv: Sequence[str]) -> list[str]:
-    """The command line with each override as `spell` accepts it (flags and their values kept)."""
+    """The command line with each override as `spell` and `observed_by_file` accept it
+    (flags and their values kept)."""
     out, value_next = [], False
     for arg in argv:
-        out.append(arg if value_next or arg.startswith("-") else spell(arg))
+        out.extend([arg] if value_next or arg.startswith("-") else observed_by_file(spell(arg)))
         value_next = not value_next and arg in VALUE_FLAGS
     return out
+
+
+OBSERVED = "scenario.observed"
+OBSERVED_FORMS = (f"~{OBSERVED}.NAME to drop a series, {OBSERVED}.NAME={{file: <csv>, column: <name>}} "
+                  f"or {OBSERVED}.NAME={{values: {{YYYY-MM-DD: number}}}} to replace one")
+
+
+def observed_by_file(text: str) -> list[str]:
+    """`scenario.observed.X={file: f, column: c}` replaces the series X the scenario gives
+    inline: Hydra would merge the two (a series with both), so it becomes `~X` then `+X=...`.
+    Forms that cannot say what they mean are refused with the ones that can."""
+    try:
+        (override,) = OverridesParser.create().parse_overrides([text])
+    except OverrideParseException:
+        return [text]
+    key = override.key_or_group
+    if override.package or override.is_sweep_override() or not (key == OBSERVED or key.startswith(OBSERVED + ".")):
+        return [text]
+    name = key[len(OBSERVED) + 1:]
+    value = None if override.type == OverrideType.DEL else override.value()
+    if (key == OBSERVED and (override.type == OverrideType.DEL or not value)) or (re.fullmatch(r"\w+\.values", name) and (override.type == OverrideType.DEL or value is None)):
+        raise ConfigError(f"{text} is not allowed; allowed: {OBSERVED_FORMS}")
+    if (override.type == OverrideType.CHANGE and re.fullmatch(r"\w+", name) and isinstance(value, dict)
+            and {"file", "values"} & set(value) and not {"file", "values"} <= set(value)):
+        return [f"~{key}", f"+{OBSERVED}={{{name}: {text.split('=', 1)[1]}}}"]
+    return [text]
 
 
 def spell(text: str) -> str:
@@ -183,7 +210,7 @@ def spell(text: str) -> str:
         (override,) = OverridesParser.create().parse_overrides([text])
     except OverrideParseException:
         return text
-    if override.package or override.is_sweep_override():
+    if override.package or override.is_sweep_override() or "=" not in text:
         return text
     key, value = override.key_or_group, text.split("=", 1)[1]
     number = override.value()
@@ -391,6 +418,10 @@ def one_line(err: BaseException) -> str:
         context = f" ({marked.context})" if marked.context else ""
         return f"{mark.name}, line {mark.line + 1}, column {mark.column + 1}: {marked.problem}{context}"
     text = str(err)
+    gone = re.match(rf"Could not delete from config\. '({OBSERVED}\.\w+)' does not exist", text)
+    if gone:  # `observed_by_file` replaces a series the scenario does not give
+        return (f"{gone[1]}: the scenario gives no such series to replace; allowed: "
+                f"+{gone[1]}={{file: <csv>, column: <name>}} to add one")
     if isinstance(err, MissingConfigException) and "Available options" in text:
         lines = [ln.strip() for ln in text.splitlines()]
         start = next(i for i, ln in enumerate(lines) if ln.startswith("Available options")) + 1
