@@ -41,16 +41,18 @@ def test_the_paired_interval_is_the_t_interval_of_the_differences():
 
 def test_pairing_narrows_the_interval_against_unpaired_runs():
     """A small change of bias: paired on the same worlds, its effect on Ukraine's utility is
-    measured far more tightly than by two independent samples of the same size."""
+    measured far more tightly than by two independent samples of the same size. A tilt of 0.1
+    toward Russia is within the noise even paired; one of 0.5 costs Ukraine."""
     base = make_cfg("replications=300", "record.timeline=false", "record.rounds=false",
-                    "+compare={outcomes: [at_war_end], variants: {tilt: {mediator.bias: 0.1}}}")
+                    "+compare={outcomes: [at_war_end], variants: {tilt: {mediator.bias: 0.1}, far: {mediator.bias: 0.5}}}")
     baseline, tilted = simulate(base).worlds, run_variant(base, "tilt")
     paired_row = effects(baseline, {"tilt": tilted}, ["utility_ukraine"]).iloc[0]
     other = simulate(make_cfg("replications=300", "seed=99", "mediator.bias=0.1", "record.timeline=false",
                               "record.rounds=false")).worlds  # other worlds: unpaired
     welch = stats.ttest_ind(other["utility_ukraine"], baseline["utility_ukraine"], equal_var=False).confidence_interval()
     assert paired_row["ci_high"] - paired_row["ci_low"] < 0.5 * (welch.high - welch.low)
-    assert paired_row["difference"] < 0  # tilting toward Russia costs Ukraine
+    far = effects(baseline, {"far": run_variant(base, "far")}, ["utility_ukraine"]).iloc[0]
+    assert far["ci_high"] < 0  # tilting far toward Russia costs Ukraine
 
 
 def test_days_are_compared_where_both_runs_agreed():

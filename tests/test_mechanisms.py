@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_cfg
+from omegaconf import OmegaConf
 
 from sim import simulate
 from sim.mechanisms import commitment
@@ -293,26 +294,36 @@ def test_the_true_type_survives_a_round_that_leaves_one_item_open(tmp_path):
     assert (model.first_day >= 0).any(axis=0).all()  # every issue is agreed somewhere: the case arises
 
 
-def test_in_the_2022_scenario_the_answers_rarely_reveal_a_type():
-    """README's finding: with private information alone, every type rejects the same early
-    proposals, so at the horizon all seven types are still possible in most worlds."""
+@pytest.mark.parametrize("motivated", [0.0, 1.0])
+def test_in_the_2022_scenario_the_answers_reveal_a_type_only_where_beliefs_stay_apart(motivated):
+    """README's finding: with private information alone and plain convergence (war.motivated=0),
+    the types' beliefs converge, every type rejects the same early proposals, and at the
+    horizon all seven types are still possible in most worlds. With motivated reasoning (the
+    default) each type keeps its own optimism, the types' beliefs settle apart, their answers
+    differ, and the answers rule out most types."""
     from sim.agents.model import NegotiationModel
     from sim.schema.checks import validate
     from sim.schema.config import to_config
     from sim.worlds.resolve import resolve
 
     alone = [f"scenario.mechanisms.{m}.enabled=false" for m in MECHANISMS if m != "private_information"]
-    cfg = validate(to_config(make_cfg("replications=300", "record.timeline=false", "record.rounds=false", *alone)))
+    cfg = validate(to_config(make_cfg("replications=300", "record.timeline=false", "record.rounds=false", *alone,
+                                      f"war.motivated={motivated}")))
     model = NegotiationModel(cfg, resolve(cfg, np.zeros(300, int), np.arange(300))).run()
+    types = cfg.scenario.mechanisms.private_information.types
     for party in model.parties:
         left = party.beliefs.possible.sum(axis=0)
-        assert (left == cfg.scenario.mechanisms.private_information.types).mean() > 0.8, party.name
-        assert (left == 1).mean() < 0.05, party.name
+        if motivated == 0:
+            assert (left == types).mean() > 0.8, party.name
+            assert (left == 1).mean() < 0.05, party.name
+        else:
+            assert left.mean() < types / 2, party.name
 
 
 def test_the_types_beliefs_converge_as_battles_reveal_the_balance():
     """Every type learns from the same battles by p <- p + lambda (signal - p), so two types'
-    beliefs differ by their initial gap times (1 - lambda)^battles."""
+    beliefs differ by their initial gap times (1 - lambda)^battles (plain convergence, m = 0);
+    with motivated reasoning each type reads bad news by its own optimism, and the gap stays."""
     from sim.agents.model import NegotiationModel
     from sim.schema.checks import validate
     from sim.schema.config import to_config
@@ -320,12 +331,16 @@ def test_the_types_beliefs_converge_as_battles_reveal_the_balance():
 
     cfg = validate(to_config(make_cfg("scenario=symmetric_dyad", "replications=6", "scenario.calendar=[]", "scenario.days=60",
                                       "scenario.policy.interval=0", "scenario.mechanisms.private_information.enabled=true",
-                                      "scenario.parties.a.private_spread=0.05", "war.learning_rate=0.1")))
+                                      "scenario.parties.a.private_spread=0.05", "war.learning_rate=0.1", "war.motivated=0")))
     model = NegotiationModel(cfg, resolve(cfg, np.zeros(6, int), np.arange(6)))
     start = model.parties[0].beliefs.spread()
     for day in (5, 20, 40):
         model.run_until(day)  # a battle every day: fighting goes on at full intensity
         np.testing.assert_allclose(model.parties[0].beliefs.spread(), start * 0.9**day, rtol=1e-9)
+    motivated = validate(to_config(OmegaConf.merge(OmegaConf.structured(cfg), {"war": {"motivated": 1.0}})))
+    model = NegotiationModel(motivated, resolve(motivated, np.zeros(6, int), np.arange(6)))
+    model.run_until(40)
+    assert (model.parties[0].beliefs.spread() > 10 * start * 0.9**40).all()  # about 15x: the fixed points differ
 
 
 # ------------------------------------------------------------------ 3. red lines [Hassner2003]

@@ -35,7 +35,7 @@ def folder(tmp_path_factory):
     """An analysis folder as the command line writes it: tables, config, plots, sensitivity.csv."""
     out = tmp_path_factory.mktemp("analysis")
     cfg = make_cfg(
-        "+design.axes={scenario.parties.russia.tactic.deadline: {dist: uniform, low: 6, high: 18},"
+        "+design.axes={scenario.parties.russia.tactic.budget: {dist: uniform, low: 0.03, high: 0.12},"
         " mediator.rule: [split, nash]}",
         "design.replications=2", "record.rounds=false", "record.timeline=false",
         "+analysis.method=sobol", "analysis.samples=16", "+analysis.outcomes=[at_war_end,day_ceasefire]",
@@ -59,7 +59,7 @@ def test_the_page_holds_question_drivers_summary_plots_and_config(folder):
     text = page.read_text()
     assert page == folder / "report.html"
     assert "Which value decides whether the war goes on?" in text
-    assert "at_war_end depends mostly on scenario.parties.russia.tactic.deadline (total index" in text
+    assert "at_war_end depends mostly on scenario.parties.russia.tactic.budget (total index" in text
     assert re.search(r"<li>at_war_end (is most likely where|holds in)", text)
     assert "Summary per issue" in text and "share_agreed" in text
     pngs = sorted(folder.glob("*.png"))

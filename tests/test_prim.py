@@ -96,15 +96,16 @@ def test_negation_and_bad_outcomes():
         peel(pd.DataFrame({"a": [0.1, 0.2]}), np.array([False, False]), "never")
 
 
-def test_prim_on_a_real_design_finds_russias_deadline():
-    """With no ceasefire by the horizon where Russia concedes late, a late deadline is the box."""
+def test_prim_on_a_real_design_finds_russias_budget():
+    """With no ceasefire by the horizon where Russia concedes late, a large budget (the hurt it
+    bears before it concedes all) is the box."""
     cfg = make_cfg(
-        "+design.axes={scenario.parties.russia.tactic.deadline: {dist: uniform, low: 6, high: 18},"
+        "+design.axes={scenario.parties.russia.tactic.budget: {dist: uniform, low: 0.03, high: 0.12},"
         " war.noise: {dist: uniform, low: 0.1, high: 0.5}}",
         "design.sampler=lhs", "design.points=100", "design.replications=4",
         "record.rounds=false", "record.timeline=false", "+analysis.method=prim", "+analysis.outcomes=[at_war_end]",
     )
     table, (peeling,) = analyze(cfg, simulate(cfg).worlds)
-    row = table.set_index("parameter").loc["scenario.parties.russia.tactic.deadline"]
-    assert row["low"] >= 12 and row["high"] == 18 and row["qp"] < 1e-6
+    row = table.set_index("parameter").loc["scenario.parties.russia.tactic.budget"]
+    assert row["low"] >= 0.06 and row["high"] > 0.115 and row["qp"] < 1e-6  # open to the top of the range
     assert peeling.outcome == "at_war_end"

@@ -13,6 +13,7 @@ import pytest
 from sim.rules.war import (
     balance,
     battle_signal,
+    biased_fixed_point,
     fight,
     learn,
     loss_share,
@@ -157,6 +158,45 @@ def test_learning_moves_a_share_lambda_toward_the_signal_only_after_a_battle():
 def test_learning_rate_per_world():
     got = learn(np.full(3, 0.5), np.ones(3, bool), np.ones(3, bool), np.array([0.0, 0.5, 1.0]))
     np.testing.assert_allclose(got, [0.5, 0.75, 1.0], rtol=1e-14)
+
+
+def test_motivated_learning_slows_only_bad_news_by_one_minus_m_times_optimism():
+    belief = np.full(4, 0.6)
+    signal = np.array([True, False, False, False])
+    optimism = np.array([0.5, 0.5, 0.0, 0.5])
+    motivated = np.array([1.0, 1.0, 1.0, 0.0])
+    got = learn(belief, signal, np.ones(4, bool), 0.2, optimism, motivated)
+    want = [0.6 + 0.2 * 0.4,  # good news at the full rate
+            0.6 - 0.2 * (1 - 0.5) * 0.6,  # bad news at lambda (1 - m o)
+            0.6 - 0.2 * 0.6,  # no optimism: plain convergence
+            0.6 - 0.2 * 0.6]  # m = 0: plain convergence
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    # m = 0 is the rule of before, bit for bit, whatever the optimism
+    np.testing.assert_array_equal(learn(belief, signal, np.ones(4, bool), 0.2, optimism, 0.0),
+                                  learn(belief, signal, np.ones(4, bool), 0.2))
+
+
+def test_a_pessimist_learns_bad_news_faster_but_never_past_the_signal():
+    got = learn(np.full(2, 0.5), np.zeros(2, bool), np.ones(2, bool), np.array([0.5, 0.9]), -1.0, 1.0)
+    np.testing.assert_allclose(got, [0.0, 0.0], atol=1e-15)  # rates 1.0 and 1.8 -> clipped to 1
+
+
+@pytest.mark.parametrize("P, o", [(0.5, 0.3), (0.3, 0.6), (0.7, 0.0)])
+def test_motivated_beliefs_settle_at_the_biased_fixed_point(P, o):
+    """Against a constant chance P of winning each battle, the average belief over a long
+    run is P / (P + (1 - o)(1 - P)): above the truth by what optimism keeps out."""
+    rng = np.random.default_rng(7)
+    n, days, rate = 4000, 600, 0.05
+    belief = np.full(n, 0.5)
+    kept = []
+    for day in range(days):
+        belief = learn(belief, rng.random(n) < P, np.ones(n, bool), rate, o, 1.0)
+        if day >= 200:
+            kept.append(belief.mean())
+    # the mean of p is not exactly the fixed point of E[step] (the rate differs by outcome), but
+    # within a few thousandths for small lambda; the plain-convergence value is far from it for o > 0
+    assert np.mean(kept) == pytest.approx(biased_fixed_point(P, o, 1.0), abs=0.01)
+    assert biased_fixed_point(P, 0.0, 1.0) == pytest.approx(P)
 
 
 # ----------------------------------------------------------------------------- pause_shift

@@ -128,11 +128,11 @@ def test_morris_ranks_a_dominant_parameter_first():
 
 
 def test_a_real_design_where_only_one_axis_matters():
-    """Russia's concession deadline decides when a ceasefire comes; with audience costs and
+    """Russia's concession budget decides when a ceasefire comes; with audience costs and
     private information switched off, the axes of their parameters change nothing."""
     cfg = make_cfg(
         "scenario.mechanisms.audience_costs.enabled=false", "scenario.mechanisms.private_information.enabled=false",
-        "+design.axes={scenario.parties.russia.tactic.deadline: {dist: uniform, low: 6, high: 18},"
+        "+design.axes={scenario.parties.russia.tactic.budget: {dist: uniform, low: 0.03, high: 0.12},"
         " scenario.parties.russia.audience_cost: {dist: uniform, low: 0, high: 1},"
         " scenario.parties.ukraine.private_spread: {dist: uniform, low: 0, high: 0.5}}",
         "design.sampler=random", "design.replications=4", "record.rounds=false", "record.timeline=false",
@@ -144,7 +144,7 @@ def test_a_real_design_where_only_one_axis_matters():
     table = analyze(cfg, result.points, result.worlds).set_index(["outcome", "parameter"])
     for outcome in ("day_ceasefire", "fighting_days"):
         st = table.loc[outcome, "ST"]
-        assert st["scenario.parties.russia.tactic.deadline"] > 0.9
+        assert st["scenario.parties.russia.tactic.budget"] > 0.9
         assert st["scenario.parties.russia.audience_cost"] == 0.0
         assert st["scenario.parties.ukraine.private_spread"] == 0.0
 

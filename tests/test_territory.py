@@ -91,6 +91,32 @@ def test_reach_is_the_depth_at_which_the_pace_halves_and_no_side_takes_more_than
     assert territory.flow(80_000.0, a0, T, 0.8, 0.0, 0.3, 0.01) == 0.0  # no fighting, no movement
 
 
+def test_the_anchor_moves_to_the_line_where_the_front_turns_and_stays_while_it_advances_or_stands():
+    anchor = np.array([100.0, 100.0, 100.0, 100.0, 100.0])
+    before = np.array([150.0, 150.0, 150.0, 60.0, 60.0])
+    moved = np.array([5.0, -5.0, 0.0, 5.0, -5.0])
+    # A advancing goes on; B turns the front at 150; a standing front keeps its anchor;
+    # A retaking from behind its anchor turns it at 60; B advancing from 60 goes on
+    np.testing.assert_array_equal(territory.next_anchor(anchor, before, moved), [100.0, 150.0, 100.0, 60.0, 100.0])
+
+
+def test_a_counter_offensive_culminates_as_the_advance_it_answers():
+    """The depth that slows an advance is counted from the line where it began: a counter-
+    offensive from A's furthest line 150 starts at full pace and halves at depth r T, like
+    A's advance from its day-0 line did; with the day-0 anchor (the rule of `flow` alone) it
+    would retake at full pace all the way back."""
+    T, a0, v, r = 1000.0, 100.0, 0.2, 0.02  # r T = 20
+    full = territory.flow(150.0, a0, T, 0.3, 1.0, v, r, anchor=150.0)
+    at_reach = territory.flow(130.0, a0, T, 0.3, 1.0, v, r, anchor=150.0)
+    assert full == pytest.approx(-v * T * 0.4) and at_reach == pytest.approx(full / 2)
+    assert territory.flow(130.0, a0, T, 0.3, 1.0, v, r) == pytest.approx(full)  # day-0 anchor: no slowdown
+    # the anchor default reproduces the day-0 line exactly
+    rng = np.random.default_rng(3)
+    area, p = rng.uniform(0, 1000, 50), rng.uniform(0, 1, 50)
+    np.testing.assert_array_equal(territory.flow(area, 300.0, 1000.0, p, 1.0, 0.2, 0.05, 0.05, 0.2, 0.3),
+                                  territory.flow(area, 300.0, 1000.0, p, 1.0, 0.2, 0.05, 0.05, 0.2, 0.3, anchor=300.0))
+
+
 def test_withdrawal_gives_back_the_share_of_the_area_taken_since_day_0():
     a0 = 42_981.0
     area = np.array([100_443.0, 100_443.0, 100_443.0, 30_000.0])
@@ -128,11 +154,16 @@ def test_the_timeline_area_follows_the_formula_day_by_day(war_only):
     front = cfg.war.territory
     assert (tl.loc[tl["day"] == 0, "area_A"] == a0).all()  # the scenario's day-0 state [Liveuamap2022]
     np.testing.assert_allclose(tl["area_A"] + tl["area_B"], T)
-    now = tl[tl["day"] < tl["day"].max()].reset_index(drop=True)
-    nxt = tl[tl["day"] > 0].reset_index(drop=True)
-    expected = now["area_A"] + territory.flow(now["area_A"].to_numpy(), a0, T, now["balance"].to_numpy(),
-                                              nxt["intensity"].to_numpy(), front.speed, front.reach)
-    np.testing.assert_allclose(nxt["area_A"], expected, rtol=1e-12)
+    hold = cfg.scenario.territory.hold
+    for _, world in tl.groupby("replication"):
+        world = world.sort_values("day")
+        area, balance, intensity = (world[c].to_numpy() for c in ("area_A", "balance", "intensity"))
+        anchor = a0
+        for d in range(len(area) - 1):  # the anchor as the model moves it, from the day-0 line
+            moved = territory.flow(area[d], a0, T, balance[d], intensity[d + 1], front.speed, front.reach,
+                                   front.stalemate, hold.get("A", 0.0), hold.get("B", 0.0), anchor)
+            assert area[d + 1] == pytest.approx(area[d] + moved, rel=1e-12)
+            anchor = territory.next_anchor(anchor, area[d], moved)
     assert tl.loc[tl["day"] == 12, "area_A"].between(80_000, 120_000).all()  # the default war takes ground
 
 
@@ -195,8 +226,9 @@ def _without_area(result) -> dict[str, pd.DataFrame]:
 
 
 def test_territory_off_in_war_values_leaves_every_other_column_unchanged():
-    base = simulate(make_cfg("replications=40"))
-    moved = simulate(make_cfg("replications=40", "war.territory.speed=1.5", "war.territory.reach=0.03",
+    """Unless a party counts the area or an advance's depth costs its attacker (exposure)."""
+    base = simulate(make_cfg("replications=40", "war.territory.exposure=0"))
+    moved = simulate(make_cfg("replications=40", "war.territory.exposure=0", "war.territory.speed=1.5", "war.territory.reach=0.03",
                               "scenario.territory.A=100000", "scenario.issues.withdrawal.returns_area=false"))
     assert not np.allclose(base.timeline["area_A"], moved.timeline["area_A"])  # the map did move differently
     for name, frame in _without_area(base).items():
@@ -214,7 +246,8 @@ def test_a_party_counting_the_area_adds_its_weight_times_its_expected_gain():
     plain = NegotiationModel(off, resolve(off, np.zeros(W, int), np.arange(W)))
     plain.area = model.area.copy()
     t, front = cfg.scenario.territory, cfg.war.territory
-    gain = territory.expected_gain(model.area, t.A, t.total, russia.belief, 0, russia.p.horizon, front.speed, front.reach)
+    gain = territory.expected_gain(model.area, t.A, t.total, russia.belief, 0, russia.p.horizon, front.speed, front.reach,
+                                   front.stalemate, t.hold.get("A", 0.0), t.hold.get("B", 0.0), model.anchor)
     np.testing.assert_allclose(russia.war_value() - plain.parties[0].war_value(), 2.0 * gain, rtol=1e-12)
     np.testing.assert_allclose(ukraine.war_value(), plain.parties[1].war_value())  # its weight is 0
     assert (np.abs(gain) > 1e-3).all()
@@ -241,12 +274,12 @@ def test_the_model_keeps_side_a_on_its_day_0_line_below_the_hold_threshold():
     hold threshold no world takes ground past either side's day-0 line; with exposure the
     side that advances loses more capability than without."""
     no_talks = ("replications=40", *NO_TALKS, "scenario.parties.ukraine.resupply=0.05")  # the balance turns to B
-    free = simulate(make_cfg(*no_talks)).timeline
+    free = simulate(make_cfg(*no_talks, "scenario.territory.hold.A=0", "war.territory.stalemate=0")).timeline
     held = simulate(make_cfg(*no_talks, "+scenario.territory.hold={A: 0.99, B: 0.99}", "war.territory.stalemate=0.05")).timeline
     a0 = make_cfg().scenario.territory.A
     assert (free["area_A"] < a0 - 1).any()  # without it, B's counter-offensive takes A's day-0 holdings
     assert (held["area_A"] >= a0 - 1e-6).all() and (held["area_A"] <= a0 + 1e-6).all()
-    one_sided = simulate(make_cfg(*no_talks, "+scenario.territory.hold={A: 0.99}")).timeline
+    one_sided = simulate(make_cfg(*no_talks, "scenario.territory.hold.A=0.99")).timeline
     assert (one_sided["area_A"] >= a0 - 1e-6).all() and (one_sided["area_A"] > a0 + 1).any()  # A still advances
     one_line_error(lambda: simulate(make_cfg("+scenario.territory.hold={C: 0.2}")), "scenario.territory.hold.C", "A, B")
     exposed = simulate(make_cfg("replications=40", *NO_TALKS, "war.territory.exposure=0.5")).timeline

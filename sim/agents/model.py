@@ -62,6 +62,7 @@ class NegotiationModel(mesa.Model):
         self.intensity = np.ones(W)  # of the last day fought
         self.done = np.zeros(W, dtype=bool)  # every issue settled: that world's war is over
         self.area = worlds.territory.start.astype(float)  # side A's area; side B holds the rest (sim/rules/territory.py)
+        self.anchor = self.area.copy()  # the line where the current advance began
 
         self.noise = noise.draw(cfg.seed, worlds.replication, self.days, len(self.belligerents), K)
         self.log = RoundLog() if cfg.record.rounds else None
@@ -85,9 +86,11 @@ class NegotiationModel(mesa.Model):
                 true = information.true_type(u, types)
                 optimism = np.where(private, np.take_along_axis(offsets, true[None, :], axis=0)[0], optimism)
                 p.beliefs = information.Beliefs(
-                    balance=np.clip(now + offsets, 0.0, 1.0), possible=np.ones(offsets.shape, bool), true=true
+                    balance=np.clip(now + offsets, 0.0, 1.0), possible=np.ones(offsets.shape, bool), true=true,
+                    optimism=offsets,
                 )
             p.belief = np.clip(now + optimism, 0.0, 1.0)
+            p.optimism = optimism  # its own (its type's): how little it learns from bad news
 
     # -- views the agents use -----------------------------------------------------------------
 
@@ -145,7 +148,7 @@ class NegotiationModel(mesa.Model):
             return 0.0
         land, wp = self.worlds.territory, self.worlds.war
         gain = territory.expected_gain(self.area, land.start, land.total, belief, party.side, party.p.horizon,
-                                       wp.speed, wp.reach, wp.stalemate, *land.hold.T)
+                                       wp.speed, wp.reach, wp.stalemate, *land.hold.T, self.anchor)
         return weight * gain
 
     def clout(self, party: Party) -> np.ndarray:
@@ -191,6 +194,7 @@ class NegotiationModel(mesa.Model):
         for k in np.nonzero(returned.any(axis=0))[0]:  # withdrawal terms give back area taken since day 0
             given_back = territory.withdraw(self.area, self.worlds.territory.start, terms[:, k])
             self.area = np.where(returned[:, k], given_back, self.area)
+            self.anchor = np.where(returned[:, k], given_back, self.anchor)  # the new line is where a new advance begins
         self.done |= across(self.in_force, np.logical_and)
         return across(first, np.logical_or)
 
@@ -219,14 +223,17 @@ class NegotiationModel(mesa.Model):
             party.cost = party.cost + today
             party.hurt = party.hurt + tactic.hurt_today(today, party.belief)  # at the dawn belief, as the cost
             signal = fought.a_won if party.side == 0 else ~fought.a_won
-            party.belief = war.learn(party.belief, signal, fought.happened, wp.learning_rate)
-            if party.beliefs is not None:  # every type learns from the same public battles
-                party.beliefs.balance = war.learn(party.beliefs.balance, signal, fought.happened, wp.learning_rate)
+            party.belief = war.learn(party.belief, signal, fought.happened, wp.learning_rate, party.optimism, wp.motivated)
+            if party.beliefs is not None:  # every type learns from the same public battles, as that type would
+                b = party.beliefs
+                b.balance = war.learn(b.balance, signal, fought.happened, wp.learning_rate, b.optimism, wp.motivated)
         self.fighting_days += intensity
         self.intensity = intensity
         land = self.worlds.territory
-        self.area = self.area + territory.flow(self.area, land.start, land.total, fought.balance, intensity,
-                                               wp.speed, wp.reach, wp.stalemate, *land.hold.T)
+        moved = territory.flow(self.area, land.start, land.total, fought.balance, intensity,
+                               wp.speed, wp.reach, wp.stalemate, *land.hold.T, self.anchor)
+        self.anchor = territory.next_anchor(self.anchor, self.area, moved)  # a counter-offensive starts afresh
+        self.area = self.area + moved
 
         broke = self.in_force & (collapse < issues.breakdown) & ~self.done[:, None]
         self.breakdowns += broke

@@ -118,6 +118,7 @@ class Party(mesa.Agent):
         W = len(params.rho)
         self.capability = params.capability.copy()
         self.belief = np.full(W, np.nan)  # chance its side prevails; set by the model
+        self.optimism = np.zeros(W)  # its own optimism, with which it reads bad news (sim/rules/war.py, learn)
         self.cost = np.zeros(W)  # cumulative war cost, utility units
         self.hurt = np.zeros(W)  # cumulative cost weighed by its pessimism each day (sim/rules/tactic.py, ripeness)
         self.aspiration = np.ones(W)  # what it demands, as its stated positions show

@@ -40,6 +40,7 @@ class Beliefs:
     balance: np.ndarray  # each type's belief that the party's side prevails
     possible: np.ndarray  # bool
     true: np.ndarray  # (W,) the type the party is
+    optimism: np.ndarray | float = 0.0  # (M, W) each type's optimism, with which it reads bad news
 
     def toughest(self, values: np.ndarray) -> np.ndarray:
         """(W,) the highest of a per-type quantity over the types still possible."""

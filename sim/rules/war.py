@@ -41,9 +41,24 @@ def battle_signal(p, battle_draw, fighting_draw, intensity):
     return happened, battle_draw < p
 
 
-def learn(belief, signal, happened, rate):
-    """The principle of convergence [Slantchev2003]: p <- p + lambda (signal - p), on days a battle is seen."""
-    return np.where(happened, belief + rate * (signal - belief), belief)
+def learn(belief, signal, happened, rate, optimism=0.0, motivated=0.0):
+    """The principle of convergence [Slantchev2003]: p <- p + lambda (signal - p), on days a
+    battle is seen. Motivated reasoning: a lost battle (signal 0) is learned at the lower rate
+    lambda (1 - m o), o the party's optimism and m = `motivated`, clipped to [0, 1]: people
+    update their beliefs less on bad news than on good [Sharot2011], and leaders at war keep
+    their positive illusions against the evidence [Johnson2004]. The belief then settles not
+    at the true P but at P / (P + (1 - m o)(1 - P)) (`biased_fixed_point`); m = 0 is plain
+    convergence."""
+    bad_news = np.clip(rate * (1.0 - motivated * np.asarray(optimism)), 0.0, 1.0)
+    step = np.where(signal, rate, bad_news)
+    return np.where(happened, belief + step * (signal - belief), belief)
+
+
+def biased_fixed_point(balance, optimism, motivated):
+    """Where `learn` leaves a belief on average against a constant chance P of winning each
+    battle: E[step] = lambda P (1 - p) - lambda (1 - m o)(1 - P) p = 0."""
+    bad = 1.0 - motivated * np.asarray(optimism)
+    return balance / (balance + bad * (1.0 - balance))
 
 
 def pause_shift(strength_a, strength_b, supply_a, supply_b, days, decisiveness=1.0):

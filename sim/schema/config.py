@@ -266,6 +266,7 @@ class WarConfig:
     decisiveness: Num = allowed(1.0, 0.0, 100.0)  # g in the contest success function
     noise: Num = allowed(0.3, 0.0, 10.0)  # relative sd of daily attrition
     learning_rate: Num = allowed(0.1, **UNIT)  # lambda in p <- p + lambda (signal - p)
+    motivated: Num = allowed(0.0, **UNIT)  # m: bad news is learned at lambda (1 - m o), o the party's optimism; 0 = off
     pause_horizon: Num = allowed(30.0, 0.0, 1e4)  # days of pause a party prices in when valuing a ceasefire
     min_capability: Num = allowed(1e-3, 0.0, BIG, low_open=True)
     territory: FrontConfig = field(default_factory=FrontConfig)

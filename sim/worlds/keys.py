@@ -119,7 +119,7 @@ def keys(cfg: Config) -> dict[str, Key]:
             value = med.guarantees.get(name, {}).get(issue, 0.0)
             out[f"mediator.guarantees.{name}.{issue}"] = Key(("mediator", "guarantees", j, k), "num", value, field_range(MediatorConfig, "guarantees"))
     out["mediator.leverage_from_day"] = _num(("mediator", "leverage_from_day"), med.leverage_from_day, MediatorConfig, "leverage_from_day")
-    for attr in ("decisiveness", "noise", "learning_rate", "pause_horizon", "min_capability"):
+    for attr in ("decisiveness", "noise", "learning_rate", "motivated", "pause_horizon", "min_capability"):
         out[f"war.{attr}"] = _num(("war", attr), getattr(cfg.war, attr), WarConfig, attr)
     for attr in ("speed", "reach", "stalemate", "exposure"):
         out[f"war.territory.{attr}"] = _num(("war", attr), getattr(cfg.war.territory, attr), FrontConfig, attr)

@@ -67,6 +67,7 @@ class WarParams:
     decisiveness: np.ndarray
     noise: np.ndarray
     learning_rate: np.ndarray
+    motivated: np.ndarray
     pause_horizon: np.ndarray
     min_capability: np.ndarray
     speed: np.ndarray  # war.territory: how fast the front moves (sim/rules/territory.py)
