@@ -19,11 +19,11 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.commands import console
-from sim.commands.precheck import CONF, one_line, precheck, spelled
+from sim.commands.precheck import CONF, Run, one_line, precheck, spelled
 from sim.commands.sweep import run_job
 from sim.runs.store import WriteError
 from sim.schema.config import ConfigError, register
@@ -103,8 +103,8 @@ def study_question() -> str:
     return experiment_question(runtime.choices.get("experiment"), [source.path for source in runtime.config_sources])
 
 
-@hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")
-def app(cfg: DictConfig) -> None:
+def task(cfg: DictConfig) -> None:
+    """The job Hydra runs: a sweep point, or the single run."""
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         run_job(cfg, run_point)  # one point of a sweep; the callback aggregates at the end
@@ -117,6 +117,30 @@ def app(cfg: DictConfig) -> None:
     except WriteError as err:
         fail(f"{err}; the files written before it in {out} are complete", EXIT_FAILED)
     console.report(done, out)
+
+
+app = hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")(task)  # sweeps, Hydra's flags
+
+
+def run_composed(run: Run) -> None:
+    """A single run from its config as the precheck composed it, the steps of Hydra's own run
+    (`hydra._internal.hydra.Hydra.run`): its logging, callbacks and `.hydra/` files alike."""
+    from hydra._internal.callbacks import Callbacks
+    from hydra.core.utils import configure_log, run_job
+    from hydra.types import HydraContext
+
+    cfg = run.cfg
+    configure_log(cfg.hydra.hydra_logging, cfg.hydra.verbose)
+    if cfg.hydra.mode is None:  # as Hydra's entry point does: the mode, and the override that says so
+        with read_write(cfg.hydra):
+            cfg.hydra.mode = RunMode.RUN
+            cfg.hydra.overrides.hydra.append("hydra.mode=RUN")
+    callbacks = Callbacks(cfg)
+    callbacks.on_run_start(config=cfg, config_name=run.config_name)
+    ret = run_job(task_function=task, config=cfg, job_dir_key="hydra.run.dir", job_subdir_key=None,
+                  hydra_context=HydraContext(config_loader=run.config_loader, callbacks=callbacks))
+    callbacks.on_run_end(config=cfg, config_name=run.config_name, job_return=ret)
+    ret.return_value  # noqa: B018 - raises what the job raised
 
 
 def _not_utf8(arg: str) -> bool:
@@ -150,7 +174,7 @@ def _main(argv: list[str]) -> None:
     force = "--force" in argv
     try:
         argv = spelled([a for a in argv if a != "--force"])
-        precheck(argv, force=force)
+        single = precheck(argv, force=force)
     except ConfigError as err:  # also `Refused`: memory, folders
         fail(str(err))
     register()  # the schema conf/config.yaml extends
@@ -158,7 +182,7 @@ def _main(argv: list[str]) -> None:
     sys.argv = [saved_argv[0], *argv]  # Hydra reads them from there
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra re-raises, so that errors come here to become one line
     try:
-        app()
+        run_composed(single) if single is not None else app()
     except WriteError as err:
         fail(str(err), EXIT_FAILED)
     except (HydraException, OmegaConfBaseException) as err:  # what the precheck does not follow

@@ -39,6 +39,7 @@ from sim.schema.checks import validate
 from sim.schema.config import Config, ConfigError, register, to_config
 from sim.schema.files import CONF
 
+JOB_NAME = "cli"  # hydra.job.name, as Hydra names the job of sim/commands/cli.py
 VALUE_FLAGS = {"-cd": "dir", "--config-dir": "dir", "-cn": "name", "--config-name": "name"}
 
 
@@ -64,13 +65,13 @@ def compose(overrides: Sequence[str] = (), config_dir: str | Path | None = None)
 
 
 @contextmanager
-def hydra_app() -> Iterator:
+def hydra_app(job_name: str = "app") -> Iterator:
     """Hydra set up on conf/ (the caller's own Hydra, if any, is put back after)."""
     register()
     backup = get_gh_backup()
     GlobalHydra.instance().clear()
     try:
-        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        with initialize_config_dir(config_dir=str(CONF), job_name=job_name, version_base="1.3"):
             yield GlobalHydra.instance().hydra
     finally:
         restore_gh_from_backup(backup)
@@ -263,26 +264,41 @@ def parse_argv(argv: Sequence[str]) -> Command | None:
     return cmd
 
 
-def precheck(argv: Sequence[str], force: bool = False) -> None:
+@dataclass
+class Run:
+    """A single run as Hydra would start it: its config with the `hydra` node, composed once."""
+
+    cfg: DictConfig
+    config_loader: typing.Any
+    config_name: str
+
+
+def precheck(argv: Sequence[str], force: bool = False) -> Run | None:
     """Raise ConfigError or Refused (one line) if this command line cannot run as asked;
-    print on stderr a note before a run that will write more than `budget.LARGE`."""
+    print on stderr a note before a run that will write more than `budget.LARGE`. A single
+    run comes back composed, for `negsim` to run without composing it again (Hydra's own
+    entry point would compose it twice more, ~0.2 s each); a sweep or a Hydra flag gives None."""
     cmd = parse_argv(argv)
     if cmd is None:
-        return
+        return None
     overrides = [*cmd.overrides, *_search_path(cmd.config_dirs)]
-    with hydra_app() as app:
+    _parse_each(overrides)
+    swept = [o.input_line for o in OverridesParser.create().parse_overrides(cmd.overrides) if o.is_sweep_override()]
+    with hydra_app(job_name=JOB_NAME) as app:
+        if not cmd.multirun and not swept:
+            cfg = _compose(app, cmd.config_name, overrides, RunMode.RUN)
+            if cfg.hydra.mode != RunMode.MULTIRUN:  # a config may make itself a sweep
+                config = check_config(_task(cfg))
+                _check_folder("hydra.run.dir", cfg.hydra.run.dir)
+                _note_size(budget.footprint(config).disk, 1)
+                return Run(cfg, app.config_loader, cmd.config_name)
         # the composition Hydra makes for a sweep; it also tells whether this is one
         base = _compose(app, cmd.config_name, overrides, RunMode.MULTIRUN)
         if cmd.multirun or base.hydra.mode == RunMode.MULTIRUN:
             _check_sweep(app, base, force)
-            return
-        swept = [o.input_line for o in OverridesParser.create().parse_overrides(cmd.overrides) if o.is_sweep_override()]
-        if swept:
-            raise ConfigError(f"{swept[0]} gives several values; allowed: one value, or -m to run a sweep "
-                              "(one point per value), or [v1,v2] for a list")
-    config = check_config(_task(base))
-    _check_folder("hydra.run.dir", base.hydra.run.dir)
-    _note_size(budget.footprint(config).disk, 1)
+            return None
+    raise ConfigError(f"{swept[0]} gives several values; allowed: one value, or -m to run a sweep "
+                      "(one point per value), or [v1,v2] for a list")
 
 
 def _task(cfg: DictConfig) -> DictConfig:
