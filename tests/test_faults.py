@@ -194,6 +194,8 @@ def test_a_full_disk_stops_a_sweep_keeps_its_finished_points_and_a_rerun_resumes
 # ----------------------------------------------------------------------------- Ctrl-C and kill
 
 
+# slow (~40 s): three sweeps, killed and interrupted mid-way; .ci/run runs it after the default suite
+@pytest.mark.slow
 def test_kill_and_ctrl_c_leave_a_sweep_that_resumes_without_redoing_or_duplicating(tmp_path):
     # Twelve short points: under a loaded machine the test's polling may lag the sweep by a point
     # or two, and a Ctrl-C that lands after the last point is no Ctrl-C mid-sweep.

@@ -48,6 +48,8 @@ def assert_launcher_matches_basic(tmp_path, *launcher_args):
     pd.testing.assert_frame_equal(a, b)
 
 
+# slow (~25 s): two launchers over a 20-point sweep; the chunk tests keep joblib in the default suite
+@pytest.mark.slow
 def test_basic_and_joblib_launchers_give_identical_tables(tmp_path):
     assert_launcher_matches_basic(tmp_path, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
 
