@@ -64,8 +64,13 @@ def test_a_study_as_a_design_gives_the_tables_of_the_hydra_sweep(tmp_path):
     pd.testing.assert_frame_equal(a, b, check_exact=True, check_dtype=False, check_categorical=False)
 
 
-@pytest.mark.parametrize("launcher", [[], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]], ids=["basic", "joblib"])
+@pytest.mark.parametrize("launcher", [
+    [], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+    pytest.param(["hydra/launcher=ray", "+hydra.launcher.ray.init.num_cpus=2"], marks=pytest.mark.slow),
+], ids=["basic", "joblib", "ray"])
 def test_chunks_of_a_design_join_into_the_unsplit_tables(launcher, tmp_path):
+    if "hydra/launcher=ray" in launcher:
+        pytest.importorskip("hydra_plugins.hydra_ray_launcher", reason="the ray extra: pip install -e '.[ray]'")
     study = ["experiment=concession_tactics", "design.replications=6"]
     proc = negsim("-m", *study, "design.chunk=1/3,2/3,3/3", *launcher, f"hydra.sweep.dir={tmp_path}")
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -11,6 +11,8 @@ ratios, measured in the same run, more than the seconds, which vary with the mac
   designs       a 20-point x 500-world design as a whole command (start-up, tables, plots,
                 report) and its simulation, against one 10,000-world simulate; a 100,000-world
                 Latin hypercube over ten parameters: worlds/s and peak memory
+  stream        a design of 1,000,000 worlds (Latin hypercube, 100,000 points x 10 worlds, PRIM),
+                its tables streamed to Parquet block by block: wall time and peak memory
   sobol         `negsim experiment=sensitivity_2022` (22,528 points x 10 worlds), start to page
   calibration   the calibrate_2022 fit from 200,000 prior draws
   sweeps        Hydra sweeps (one job per point) with the basic and joblib launchers
@@ -40,7 +42,7 @@ from sim.schema.checks import validate
 from sim.schema.config import to_config
 
 SIZES = (1, 100, 1_000, 10_000)
-SECTIONS = ("startup", "lockstep", "mechanisms", "per-world", "designs", "sobol", "calibration", "sweeps", "disk", "profile")
+SECTIONS = ("startup", "lockstep", "mechanisms", "per-world", "designs", "stream", "sobol", "calibration", "sweeps", "disk", "profile")
 MECHANISMS = ("power_shift", "private_information", "red_lines", "audience_costs", "war_driven_aspirations")
 DRAWN = (  # ten judgement values of the 2022 scenario, drawn per world over their ranges
     "scenario.parties.russia.optimism={dist: uniform, low: 0, high: 0.5}",
@@ -204,6 +206,21 @@ def designs(repeats: int) -> None:
           f"{n / (time.perf_counter() - t):,.0f} worlds/s")
 
 
+def stream() -> None:
+    import pyarrow.parquet as pq
+
+    folder = tempfile.mkdtemp(prefix="bench-stream-")
+    args = ["design.sampler=lhs", "design.points=100000", "design.replications=10", f"+design.axes={LHS_AXES}",
+            "record.rounds=false", "record.timeline=false", "analysis.method=prim", "analysis.outcomes=[at_war_end]",
+            f"hydra.run.dir={folder}"]
+    wall, peak = _command(*args)
+    worlds = pq.read_metadata(Path(folder) / "worlds.parquet").num_rows
+    print(f"a design of {worlds:,} worlds (LHS, 100,000 points x 10, PRIM on at_war_end), start to report.html: "
+          f"{wall:.0f} s ({worlds / wall:,.0f} worlds/s), peak memory {peak:,} MB (target < 2,000 MB: "
+          f"{'met' if peak < 2000 else 'not met'})")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def sobol() -> None:
     import pyarrow.parquet as pq
 
@@ -306,7 +323,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"negsim benchmark on {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M')}; "
           f"load {os.getloadavg()[0]:.1f}")
     run = {"startup": lambda: startup(repeats), "lockstep": lambda: lockstep(repeats, args.loop_cap), "mechanisms": lambda: mechanisms(repeats),
-           "per-world": lambda: per_world(repeats), "designs": lambda: designs(repeats), "sobol": sobol,
+           "per-world": lambda: per_world(repeats), "designs": lambda: designs(repeats), "stream": stream, "sobol": sobol,
            "calibration": lambda: calibration(args.draws), "sweeps": sweeps, "disk": disk, "profile": profile}
     for name in chosen:
         print(f"\n== {name}")

@@ -22,6 +22,7 @@ LARGE = 100 * 2**20  # bytes written before `negsim` warns
 COPIES = 3  # the tables in memory: as recorded, as DataFrames, as Arrow while written
 DISK_PER_CELL = {"outcomes": 1.8, "rounds": 1.3, "timeline": 3.5, "worlds": 3.5}  # bytes, Parquet (snappy)
 NOISE_PER_WORLD_DAY = 4  # float32 uniforms per belligerent, battle, fighting and issue ...
+READ_BACK = ("point", "replication", "issue", "agreed", "day", "terms", "held")  # of a streamed outcomes table
 NORMAL_PER_WORLD_DAY = 24  # ... and three float64 arrays per belligerent for its normal shocks
 
 
@@ -66,6 +67,15 @@ def cells(cfg: Config) -> dict[str, int]:
     return found
 
 
+def streams(cfg: Config) -> bool:
+    """Whether `negsim` writes the run's tables block by block (sim/commands/study.py): a design
+    of more than one block that records no rounds table (whose rows go in round order across
+    blocks). Its memory is then one block's, plus the outcomes and worlds read back."""
+    from sim.worlds import design
+
+    return design.is_design(cfg) and worlds(cfg) > BLOCK and not cfg.record.rounds
+
+
 def footprint(cfg: Config) -> Footprint:
     sc = cfg.scenario
     B = sum(1 for p in sc.parties.values() if p.belligerent)
@@ -74,7 +84,12 @@ def footprint(cfg: Config) -> Footprint:
     blocks = 2 if n > BLOCK else 1  # the next block is built while the last is alive
     noise = blocks * min(n, BLOCK) * sc.days * per_world_day
     table_cells = cells(cfg)
-    memory = noise + COPIES * 8 * sum(table_cells.values())
+    if streams(cfg):  # one block's tables as they are written; then the worlds and a few outcome columns
+        block = COPIES * 8 * sum(table_cells.values()) * BLOCK / n
+        read_back = 2 * 8 * (table_cells["worlds"] + n * len(sc.issues) * len(READ_BACK))
+        memory = noise + block + read_back
+    else:
+        memory = noise + COPIES * 8 * sum(table_cells.values())
     disk = {name: int(n * DISK_PER_CELL[name]) for name, n in table_cells.items()}
     return Footprint(memory=int(memory), disk=disk)
 

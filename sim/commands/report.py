@@ -24,7 +24,7 @@ import yaml
 
 from sim.commands.plan import DONE, PlanError, overrides_dict, read_plan, read_record, swept_keys
 from sim.runs.outcome import summarize
-from sim.runs.store import WriteError, atomically, write_csv
+from sim.runs.store import TableWriter, WriteError, atomically, write_csv
 
 
 @dataclass
@@ -182,7 +182,8 @@ def design_axes(folder: Path) -> list[str] | None:
 
 def report_design(folder: Path, axes: list[str], quiet: bool = False) -> int:
     """A design folder: its summary again, from its tables (the study plots come with the run)."""
-    summary = summarize(pd.read_parquet(folder / "outcomes.parquet"), by=["point", *axes])
+    columns = ["point", *axes, "issue", "agreed", "day", "terms", "held"]  # what the summary reads, not every column
+    summary = summarize(pd.read_parquet(folder / "outcomes.parquet", columns=columns), by=["point", *axes])
     write_csv(summary, folder / "summary.csv")
     if not quiet:
         shown = summary.drop(columns=["point"], errors="ignore")
@@ -196,9 +197,11 @@ def merge_chunks(points: Points, folder: Path) -> list[str]:
     one after the other, in the order of their points: exactly the unsplit design's table.
     Returns the design's axes."""
     parts = sorted(points.ok, key=lambda p: int(p[1]["design.chunk"].split("/")[0]))
-    for name in ("outcomes", "worlds"):
-        frames = [pd.read_parquet(path.with_name(f"{name}.parquet")) for _, _, path in parts]
-        atomically(folder / f"{name}.parquet", lambda p, f=frames: pd.concat(f, ignore_index=True).to_parquet(p, index=False))
+    for name in ("outcomes", "worlds"):  # one part in memory at a time
+        with TableWriter(folder, [name]) as writer:
+            for _, _, path in parts:
+                writer.append({name: pd.read_parquet(path.with_name(f"{name}.parquet"))})
+            writer.close()
     return design_axes(parts[0][2].parent) or []
 
 

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.runs.ensemble import simulate
-from sim.runs.store import write_parquet, write_text, write_versions
+from sim.commands import budget
+from sim.runs.ensemble import blocks, points_of, simulate
+from sim.runs.outcome import Result
+from sim.runs.store import TableWriter, write_parquet, write_text, write_versions
 from sim.schema.checks import validate
 from sim.schema.config import to_config
 from sim.worlds import design
@@ -30,18 +32,23 @@ def run(cfg: DictConfig, out: Path, plots_ok: bool = True, question: str = "") -
     out.mkdir(parents=True, exist_ok=True)
     if config.calibrate.parameters:
         return page(calibration(cfg, config, out), out, question, plots_ok)
-    started = time.perf_counter()
-    result = simulate(config, progress=True)
-    elapsed = time.perf_counter() - started
-    files = [
-        write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml"),
-        write_versions(out),
-        write_parquet(result.outcomes, out / "outcomes.parquet"),
-        write_parquet(result.worlds, out / "worlds.parquet"),
-    ]
-    for name, recorded in (("timeline", config.record.timeline), ("rounds", config.record.rounds)):
-        if recorded:
-            files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
+    if budget.streams(config):
+        files = [write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml"), write_versions(out)]
+        result, elapsed, tables = stream(config, out)
+        files += tables
+    else:
+        started = time.perf_counter()
+        result = simulate(config, progress=True)
+        elapsed = time.perf_counter() - started
+        files = [
+            write_text(OmegaConf.to_yaml(cfg, resolve=True), out / "config.yaml"),
+            write_versions(out),
+            write_parquet(result.outcomes, out / "outcomes.parquet"),
+            write_parquet(result.worlds, out / "worlds.parquet"),
+        ]
+        for name, recorded in (("timeline", config.record.timeline), ("rounds", config.record.rounds)):
+            if recorded:
+                files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
     plots = config.plots and plots_ok
     if design.is_design(config):
         files += summarise_design(result, config, out, plots)
@@ -52,6 +59,25 @@ def run(cfg: DictConfig, out: Path, plots_ok: bool = True, question: str = "") -
     if config.compare.variants:
         files += counterfactuals(result, config, out, plots)
     return page({"result": result, "files": files, "seconds": elapsed, "config": config}, out, question, plots_ok)
+
+
+def stream(config, out: Path) -> tuple[Result, float, list[Path]]:
+    """A large design (`budget.streams`): its tables written block by block as the blocks are
+    simulated, so that memory holds one block; then read back for the summaries, analyses and
+    plots, the worlds whole and of the outcomes only the columns the summaries read."""
+    import pandas as pd
+
+    names = ["outcomes", "worlds", *(["timeline"] if config.record.timeline else [])]
+    started = time.perf_counter()
+    with TableWriter(out, names) as writer:
+        for tables in blocks(config, progress=True):
+            writer.append(tables)
+        files = writer.close()
+    elapsed = time.perf_counter() - started
+    outcomes = pd.read_parquet(out / "outcomes.parquet", columns=list(budget.READ_BACK))
+    result = Result(config=config, points=points_of(config), outcomes=outcomes, rounds=pd.DataFrame(),
+                    timeline=pd.DataFrame(), worlds=pd.read_parquet(out / "worlds.parquet"))
+    return result, elapsed, files
 
 
 def page(done: dict, out: Path, question: str, plots_ok: bool) -> dict:
@@ -100,7 +126,9 @@ def summarise_design(result, config, out: Path, plots: bool = True) -> list:
     from sim.runs.outcome import summarize
     from sim.runs.store import write_csv
 
-    summary = summarize(result.outcomes, by=["point", *design.axes(config)])
+    summary = summarize(result.outcomes[list(budget.READ_BACK)], by=["point"])  # then each point's axis values:
+    for i, axis in enumerate(design.axes(config), start=1):  # as grouping by them too, on fewer columns
+        summary.insert(i, axis, result.points[axis].to_numpy()[summary["point"].to_numpy()])
     files = [write_csv(summary, out / "summary.csv")]
     if plots:
         from sim.figures import designs

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -36,29 +37,43 @@ def simulate(cfg: Any, replication_ids=None, progress: bool = False) -> Result:
     `progress`, each block reports on stderr.
     """
     config = validate(to_config(cfg))
-    points = design.expand(config) if design.is_design(config) else None
+    parts = list(blocks(config, replication_ids, progress))
+    tables = parts[0] if len(parts) == 1 else {name: _concat([p[name] for p in parts]) for name in TABLES}
+    if len(parts) > 1 and len(tables["rounds"]):
+        tables["rounds"] = in_round_order(tables["rounds"])
+    return Result(config=config, points=points_of(config), **tables)
+
+
+def points_of(config) -> pd.DataFrame | None:
+    """A design's points (one column per axis), None for a plain run."""
+    return design.expand(config) if design.is_design(config) else None
+
+
+def blocks(config, replication_ids=None, progress: bool = False) -> Iterator[dict[str, pd.DataFrame]]:
+    """The tables of the config's worlds, `BLOCK` worlds at a time, in world order (point, then
+    replication): concatenated, the tables of one big ensemble, but for the order of the rounds
+    table (`in_round_order`). A design's tables carry `point` and its axes."""
+    points = points_of(config)
     point_ids = design.chunk(config, len(points)) if points is not None else np.zeros(1, dtype=int)
     reps = np.arange(design.replications(config)) if replication_ids is None else np.asarray(replication_ids)
     point = np.repeat(point_ids, len(reps))
     replication = np.tile(reps, len(point_ids))
-
-    parts, started, total = [], time.perf_counter(), len(point)
+    started, total = time.perf_counter(), len(point)
     for first in range(0, total, BLOCK):
         block = slice(first, first + BLOCK)
         model = NegotiationModel(config, resolve(config, point[block], replication[block], points)).run()
-        parts.append((outcomes_table(model), rounds_table(model), timeline_table(model), worlds_table(model)))
+        tables = (outcomes_table(model), rounds_table(model), timeline_table(model), worlds_table(model))
+        yield {name: _with_point(frame, points, name) for name, frame in zip(TABLES, tables)}
         done = min(first + BLOCK, total)
         if progress and total > BLOCK:
             left = (time.perf_counter() - started) / done * (total - done)
             print(f"[run] {done:,}/{total:,} worlds, ~{left:.0f} s left", file=sys.stderr, flush=True)
-    tables = dict(zip(TABLES, parts[0])) if len(parts) == 1 else {
-        name: _concat([p[i] for p in parts]) for i, name in enumerate(TABLES)
-    }
-    tables = {name: _with_point(frame, points, name) for name, frame in tables.items()}
-    if len(parts) > 1 and len(tables["rounds"]):  # the row order one big ensemble gives: round, then world
-        order = ["round", "point", "replication"] if points is not None else ["round", "replication"]
-        tables["rounds"] = tables["rounds"].sort_values(order, kind="stable", ignore_index=True)
-    return Result(config=config, points=points, **tables)
+
+
+def in_round_order(rounds: pd.DataFrame) -> pd.DataFrame:
+    """The rounds of several blocks in the order one big ensemble gives: round, then world."""
+    order = ["round", "point", "replication"] if "point" in rounds else ["round", "replication"]
+    return rounds.sort_values(order, kind="stable", ignore_index=True)
 
 
 def _with_point(frame: pd.DataFrame, points: pd.DataFrame | None, name: str) -> pd.DataFrame:

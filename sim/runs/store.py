@@ -16,7 +16,7 @@ import os
 import re
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -34,9 +34,14 @@ class WriteError(Exception):
     the message is one line naming the file."""
 
 
+def _aside(path: Path) -> Path:
+    """A name beside `path` that no other writer uses (remove_stale knows its form)."""
+    return path.with_name(f".{path.name}.{_HOST}.{os.getpid()}.{next(_count)}.tmp")
+
+
 def atomically(path: Path, write: Callable[[Path], None]) -> Path:
     path = Path(path)
-    aside = path.with_name(f".{path.name}.{_HOST}.{os.getpid()}.{next(_count)}.tmp")
+    aside = _aside(path)
     try:
         write(aside)
         os.replace(aside, path)  # atomic on POSIX: readers see the old file or the new one
@@ -71,6 +76,61 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+class TableWriter:
+    """Tables written block by block: `append` adds a block's rows to each table's file aside,
+    `close` renames every file into place, so no reader sees a table before its last block.
+    A failure (a full disk, Ctrl-C) removes every file aside; an OSError becomes WriteError.
+    Read back, each file equals the blocks' frames concatenated (tests/test_stream.py)."""
+
+    def __init__(self, folder: Path, names: Sequence[str]):
+        self.paths = {name: Path(folder) / f"{name}.parquet" for name in names}
+        self.asides = {name: _aside(path) for name, path in self.paths.items()}
+        self.writers: dict = {}
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None:
+            self.abort()
+
+    def append(self, tables: dict[str, pd.DataFrame]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        for name in self.paths:
+            try:
+                writer = self.writers.get(name)
+                if writer is None:  # the first block sets the schema (and pandas' dtypes) for all
+                    table = pa.Table.from_pandas(tables[name], preserve_index=False)
+                    writer = self.writers[name] = pq.ParquetWriter(self.asides[name], table.schema)
+                else:
+                    table = pa.Table.from_pandas(tables[name], schema=writer.schema, preserve_index=False)
+                writer.write_table(table)
+            except OSError as exc:
+                raise WriteError(f"cannot write {self.paths[name]}: {_reason(exc)}") from exc
+
+    def close(self) -> list[Path]:
+        try:
+            for writer in self.writers.values():
+                writer.close()
+            for name, path in self.paths.items():
+                os.replace(self.asides[name], path)
+        except OSError as exc:
+            self.abort()
+            raise WriteError(f"cannot write {exc.filename or 'a table'}: {_reason(exc)}") from exc
+        return list(self.paths.values())
+
+    def abort(self) -> None:
+        for writer in self.writers.values():
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - the file is removed next
+                pass
+        for aside in self.asides.values():
+            aside.unlink(missing_ok=True)
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
