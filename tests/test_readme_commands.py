@@ -16,7 +16,8 @@ SMALL = {"replications": "3", "design.replications": "2", "design.points": "6", 
 def readme_commands() -> list[str]:
     text = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
-    return [line for block in blocks for line in block.splitlines() if line.startswith(".venv/bin/negsim")]
+    lines = [line for block in blocks for line in block.replace("\\\n", " ").splitlines()]  # a command continued by \\
+    return [line for line in lines if line.startswith(".venv/bin/negsim")]
 
 
 def small(line: str, folder) -> list[str]:

@@ -126,7 +126,11 @@ def _summary(folder: Path) -> tuple[pd.DataFrame | None, str]:
     if (folder / "outcomes.parquet").exists():
         from sim.runs.outcome import summarize
 
-        outcomes = pd.read_parquet(folder / "outcomes.parquet")
+        import pyarrow.parquet as pq
+
+        wanted = ("point", "issue", "agreed", "day", "terms", "held")  # what the pooled summary reads
+        present = pq.read_schema(folder / "outcomes.parquet").names
+        outcomes = pd.read_parquet(folder / "outcomes.parquet", columns=[c for c in wanted if c in present])
         pooled = "point" in outcomes and outcomes["point"].nunique() > 1
         return summarize(outcomes), "Summary per issue, pooled over every point (summary.csv has each point)" if pooled \
             else "Summary per issue"

@@ -9,6 +9,7 @@ would, and memory stays bounded.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Iterator
@@ -63,6 +64,9 @@ def blocks(config, replication_ids=None, progress: bool = False) -> Iterator[dic
         block = slice(first, first + BLOCK)
         model = NegotiationModel(config, resolve(config, point[block], replication[block], points)).run()
         tables = (outcomes_table(model), rounds_table(model), timeline_table(model), worlds_table(model))
+        del model  # its arrays go before the next block's are made: the model and its agents
+        if total > BLOCK:  # refer to each other, so only the cycle collector frees them
+            gc.collect()
         yield {name: _with_point(frame, points, name) for name, frame in zip(TABLES, tables)}
         done = min(first + BLOCK, total)
         if progress and total > BLOCK:
