@@ -124,9 +124,9 @@ def _summary(folder: Path) -> tuple[pd.DataFrame | None, str]:
     if per_point is not None and len(per_point) <= MAX_ROWS and len(axes) <= 5:
         return per_point, "Summary per point and issue"
     if (folder / "outcomes.parquet").exists():
-        from sim.runs.outcome import summarize
-
         import pyarrow.parquet as pq
+
+        from sim.runs.outcome import summarize
 
         wanted = ("point", "issue", "agreed", "day", "terms", "held")  # what the pooled summary reads
         present = pq.read_schema(folder / "outcomes.parquet").names

@@ -254,6 +254,17 @@ def _aggregates(folder: Path) -> bool:
     return (folder / "sweep.json").exists() or bool(design_axes(folder)) or any(folder.glob(f"*/{DONE}"))
 
 
+def _damaged(folder: Path) -> str:
+    """The first table of `folder` whose footer cannot be read: Arrow's error does not name
+    the file when only some columns are read."""
+    for path in sorted(folder.rglob("*.parquet")):
+        try:
+            pq.read_metadata(path)
+        except (pa.ArrowException, OSError):
+            return str(path)
+    return f"a table of {folder}"
+
+
 def _first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
@@ -300,7 +311,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"negsim-report: error: {err}", file=sys.stderr)
         code = 1
     except (pa.ArrowException, OSError) as err:  # a damaged table: name it, write nothing more
-        print(f"negsim-report: error: a table of {args.folder} cannot be read: {_first_line(err)}; "
+        print(f"negsim-report: error: {_damaged(args.folder)} cannot be read: {_first_line(err)}; "
               "rerun the command that wrote it", file=sys.stderr)
         code = 1
     except KeyboardInterrupt:
