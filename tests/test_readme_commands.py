@@ -44,3 +44,16 @@ def test_every_readme_command_runs(line, tmp_path):
     proc = negsim(*small(line, tmp_path), timeout=300)
     assert proc.returncode == 0, f"{line}\n{proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr
+
+
+def test_the_compiled_rules_prototype_still_applies():
+    """README's measurement of compiled rules applies its patch to HEAD: the patch must not
+    rot as the rules change (refresh it from a worktree when it does)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    patch = ROOT / "docs" / "measurements" / "compiled_rules.patch"
+    proc = subprocess.run(["git", "apply", "--check", str(patch)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

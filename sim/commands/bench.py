@@ -306,6 +306,10 @@ def profile(top: int = 12) -> None:
     own = sorted(((v[2], f"{f.rsplit('/sim/', 1)[-1]}:{n}") for (f, _, n), v in stats.items() if "/sim/" in f), reverse=True)
     for seconds, where in own[:top]:
         print(f"  {seconds / total:5.1%}  {where}")
+    # Amdahl's bound on compiling the rules: numpy's ufuncs count in their caller's own time
+    rules = sum(v[2] for (f, _, n), v in stats.items() if "/sim/rules/" in f or "/sim/mechanisms/" in f) / total
+    print(f"own time in sim/rules and sim/mechanisms: {rules:.0%}; were the rules free, a run would be at most "
+          f"{1 / (1 - rules):.2f} x as fast")
 
 
 def main(argv: list[str] | None = None) -> None:
