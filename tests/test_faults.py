@@ -220,8 +220,9 @@ def test_kill_and_ctrl_c_leave_a_sweep_that_resumes_without_redoing_or_duplicati
     ctrl_c = stop_after(killed + 1, lambda run: run.send_signal(signal.SIGINT))  # Ctrl-C: it stops cleanly
     finished = len(list(tmp_path.glob("*/done.json")))
     assert finished < len(biases), "Ctrl-C must land mid-sweep"
-    assert ctrl_c.returncode == 130
-    assert [ln for ln in ctrl_c.stderr.read().splitlines() if not ln.startswith("[")] == [
+    said = ctrl_c.stderr.read()
+    assert ctrl_c.returncode == 130, said
+    assert [ln for ln in said.splitlines() if not ln.startswith("[")] == [
         "negsim: error: interrupted; files already written are complete, files being written were removed; "
         "rerun the same command to resume a sweep"]
 
