@@ -18,6 +18,7 @@ from sim.mechanisms import commitment, red_lines
 from sim.rules import proposal as rules
 from sim.rules.round import agree, coverage
 from sim.rules.utility import across
+from sim.schema.config import Role
 
 
 @dataclass
@@ -94,8 +95,12 @@ class Mediator(mesa.Agent):
         self.rounds_scheduled += 1
         number, day = self.rounds_scheduled, int(m.time)
         open_ = ~m.in_force
-        held = ~self.broken_off & across(open_, np.logical_or)
+        planned_here = ~self.broken_off & across(open_, np.logical_or)
+        suspended = day < m.suspended_until  # a party walked out: liaison officers meet on side deals only
+        held = planned_here & (~suspended | across(open_ & m.worlds.issues.side_deal, np.logical_or))
         if not held.any():
+            if m.log is not None and m.can_suspend and planned_here.any():
+                self._log_suspended(number, day, planned_here)
             return
         level, held = self.choose_format(planned, held)
         self.rounds_held += held
@@ -103,27 +108,77 @@ class Mediator(mesa.Agent):
         stock = self._parties_take_stock(held, open_)
         terms = self.propose(stock.public, open_)
         reach = coverage(level, m.issue_salience(), self.p.max_salience)
-        on_table = held[:, None] & open_ & reach
+        on_table = held[:, None] & open_ & reach & (~suspended[:, None] | m.worlds.issues.side_deal)
         shifts = m.pause_shift_against()
         weighed = {p: p.weigh(terms, on_table, shifts[p], self._deal_for(p, terms)) for p in m.parties}
-        answers = np.stack([weighed[p].decide(stock.values[p], p.true_aspiration, p.belief) for p in m.parties])
+        answers = np.stack([self._answer(p, weighed, stock) for p in m.parties])
         packages_allowed = np.take_along_axis(self.p.packages, level[:, None], axis=-1)[:, 0]
         agreed = agree(answers, m.concerned(), on_table, open_, m.worlds.issues.package, packages_allowed)
-        progress = m.settle(agreed, terms, day, number)
+        progress = m.settle(agreed, terms, day, number, [answers[a.index] for a in m.allies])
         self._follow_policy(held, level, progress)
         self.proposal = np.where(held[:, None] & open_, terms, self.proposal)
         for p, answer in zip(m.parties, answers):  # what the answers reveal about each party's type
-            if p.beliefs is not None:
+            if p.beliefs is not None and p.role == Role.table:
                 self._learn_types(p, stock, weighed[p], on_table, answer, held)
+        if m.can_suspend:
+            self._walk_out(held & ~suspended, terms, stock.values, agreed, day)
 
         if m.log is not None:
+            extra = {"suspended": suspended & planned_here} if m.can_suspend else {}
             m.log.add(
-                round=number, day=day, held=held, format=level, proposal=terms, on_table=on_table,
+                round=number, day=day, held=held | (planned_here & suspended) if m.can_suspend else held,
+                format=level, proposal=terms, on_table=on_table, **extra,
                 answer=answers, agreed=agreed, war_value=np.stack([stock.values[p] for p in m.parties]),
                 aspiration=np.stack([p.aspiration for p in m.parties]),
                 position=np.stack([p.position for p in m.parties]),
                 fired=m.fired == day,
             )
+
+    def _answer(self, p, weighed, stock) -> np.ndarray:
+        """(W, K) a party's answers. At the table: its own, or with patrons those of a weighing
+        that adds each patron's slack times its influence w to (1 - sum w) times its own
+        [Putnam1988]. Not at the table: what it would say at its war value (an ally's says what
+        it will not observe)."""
+        m = self.model
+        if p.role != Role.table:
+            return weighed[p].decide(stock.values[p], stock.values[p], p.belief)
+        own = weighed[p].decide(stock.values[p], p.true_aspiration, p.belief)
+        pull = m.pull(p)
+        if pull is None or not (pull[0] > 0).any():
+            return own
+        w = pull[0]
+        single, whole = weighed[p].slack(stock.values[p], p.true_aspiration, p.belief)
+        single, whole = (1.0 - w)[:, None] * single, (1.0 - w) * whole
+        for q in m.patrons:
+            if q.side == p.side:
+                q_single, q_whole = weighed[q].slack(stock.values[q], stock.values[q], q.belief)
+                single, whole = single + q.p.influence[:, None] * q_single, whole + q.p.influence * q_whole
+        pulled = weighed[p].answers(single >= 0.0, whole >= 0.0)
+        return np.where((w > 0)[:, None], pulled, own)
+
+    def _walk_out(self, held, terms, values, agreed, day) -> None:
+        """A party at the table suspends the talks for its `suspend.days` when a plenary round
+        agreed nothing and the terms on the table give it less than its war value by more
+        than its `suspend.gap` (no ripe moment [Zartman2000]; a walk-out is a move [Schelling1960])."""
+        m = self.model
+        nothing = held & ~across(agreed, np.logical_or)
+        for p in m.table:
+            days = p.p.suspend_days
+            walks = nothing & (days > 0) & (values[p] - p.utility(terms) > p.p.suspend_gap) & (m.suspended_until <= day)
+            m.suspended_until = np.where(walks, day + 1 + days, m.suspended_until)  # the `days` days after this one
+            m.suspended_by = np.where(walks, p.index, m.suspended_by)
+
+    def _log_suspended(self, number, day, planned_here) -> None:
+        """A round no world held because the talks were suspended: its rows say so."""
+        m = self.model
+        W, K, n = len(planned_here), len(m.issues), len(m.parties)
+        m.log.add(
+            round=number, day=day, held=planned_here, suspended=planned_here, format=np.zeros(W, dtype=int),
+            proposal=self.proposal, on_table=np.zeros((W, K), dtype=bool), answer=np.zeros((n, W, K), dtype=bool),
+            agreed=np.zeros((W, K), dtype=bool), war_value=np.stack([p.last_value for p in m.parties]),
+            aspiration=np.stack([p.aspiration for p in m.parties]), position=np.stack([p.position for p in m.parties]),
+            fired=m.fired == day,
+        )
 
     def _parties_take_stock(self, held, open_) -> Stock:
         """Each party weighs the war, concedes by its tactic and restates its positions.
@@ -141,9 +196,9 @@ class Mediator(mesa.Agent):
                 stock.types[p] = per_type
                 stock.stated[p] = np.where(private, p.beliefs.toughest(per_type), values[p])
                 stock.public[p] = np.where(private, p.beliefs.middle(per_type), values[p])
-        first = {p: p.rounds_attended == 0 for p in m.parties}
+        first = {p: p.rounds_attended == 0 for p in m.table}
         new, true = {}, {}
-        for p in m.parties:
+        for p in m.table:  # allies and patrons are not at the table: they keep their positions
             other = m.opponent(p)
             change = values[p] - p.last_value  # its fortunes, whatever it shows
             new[p] = p.next_aspiration(stock.stated[p], other, stock.public[other], change)
@@ -151,12 +206,22 @@ class Mediator(mesa.Agent):
             if p.beliefs is not None:
                 true[p] = np.where(private, p.next_aspiration(values[p], other, stock.public[other], change), new[p])
                 stock.type_aspirations[p] = p.next_aspiration(stock.types[p], other, stock.public[other], change)
-        for p in m.parties:
+        for p in m.table:
             p.attend(held, new[p], true[p], values[p])
-        wanted = {p: p.wanted_position(self.proposal, open_, m.terms, first[p]) for p in m.parties}
-        for p in m.parties:  # nobody offers more than the other side now asks
+        wanted = {p: self._pulled(p, p.wanted_position(self.proposal, open_, m.terms, first[p]), open_) for p in m.table}
+        for p in m.table:  # nobody offers more than the other side now asks
             p.state_position(held, wanted[p], self.proposal, wanted[m.opponent(p)], first[p])
         return stock
+
+    def _pulled(self, p, wanted, open_) -> np.ndarray:
+        """Its wanted position pulled toward its side's patrons' ideal by their influence w:
+        (1 - w) x + w x_patrons on open issues [Putnam1988]; unchanged without patrons."""
+        pull = self.model.pull(p)
+        if pull is None:
+            return wanted
+        w, ideal = pull
+        pulled = (1.0 - w)[:, None] * wanted + w[:, None] * ideal
+        return np.where((w[:, None] > 0) & open_, pulled, wanted)
 
     def _deal_for(self, party, terms):
         """(f, balance on the day the deal breaks) for a party weighing `terms`, or None: with

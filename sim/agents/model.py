@@ -10,6 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.agents.liaison import Liaison
 from sim.agents.mediator import Mediator
 from sim.agents.party import Party
 from sim.mechanisms import commitment, information
@@ -17,7 +18,7 @@ from sim.rules import tactic, territory, war
 from sim.rules.issue import Issues, cost_factor, fighting_intensity
 from sim.rules.round import RoundLog
 from sim.rules.utility import across
-from sim.schema.config import Config
+from sim.schema.config import Config, Role, Talks, can_suspend
 from sim.worlds import events, noise
 from sim.worlds.params import Worlds
 
@@ -39,11 +40,17 @@ class NegotiationModel(mesa.Model):
         K = len(self.issues)
 
         self.parties = [
-            Party(self, name, i, pc.side.value, pc.belligerent, worlds.parties[i])
+            Party(self, name, i, pc.side.value, pc.belligerent, worlds.parties[i], pc.role)
             for i, (name, pc) in enumerate(sc.parties.items())
         ]
-        self.leads = [next(p for p in self.parties if p.belligerent and p.side == s) for s in (0, 1)]
+        self.table = [p for p in self.parties if p.role == Role.table]  # who answers proposals
+        self.leads = [next((p for p in self.table if p.belligerent and p.side == s),
+                           next(p for p in self.table if p.side == s)) for s in (0, 1)]
         self.belligerents = [p for p in self.parties if p.belligerent]
+        self.patrons = [p for p in self.parties if p.role == Role.patron]
+        self.allies = [p for p in self.parties if p.role == Role.ally]
+        # a patron's supply reaches its side's first belligerent
+        self._supplied = [next(j for j, b in enumerate(self.belligerents) if b.side == s) for s in (0, 1)]
         self._sides = np.array([p.side for p in self.belligerents])
         self.start_strength = np.stack([war.side_strength(self.capabilities(), self._sides, s) for s in (0, 1)])
         self.lost = np.zeros((len(self.belligerents), W))  # capability each belligerent lost in battle
@@ -60,7 +67,11 @@ class NegotiationModel(mesa.Model):
         self.breakdowns = np.zeros((W, K), dtype=int)
         self.fighting_days = np.zeros(W)
         self.intensity = np.ones(W)  # of the last day fought
-        self.done = np.zeros(W, dtype=bool)  # every issue settled: that world's war is over
+        self.done = np.zeros(W, dtype=bool)  # every issue but the side deals settled: that world's war is over
+        self.opposed = np.zeros((len(self.allies), W, K), dtype=bool)  # items in force each ally rejected
+        self.spoiled = np.zeros((W, K), dtype=int)  # items an ally broke
+        self.suspended_until = np.zeros(W, dtype=int)  # no plenary round before this day
+        self.suspended_by = np.full(W, -1)  # the party that suspended the talks last
         self.area = worlds.territory.start.astype(float)  # side A's area; side B holds the rest (sim/rules/territory.py)
         self.anchor = self.area.copy()  # the line where the current advance began
 
@@ -69,7 +80,10 @@ class NegotiationModel(mesa.Model):
         self.timeline = [] if cfg.record.timeline else None
         self.events = events.from_config(cfg, worlds)
         self.fired = np.full((len(self.events), W), events.NEVER)  # the day each event fired in each world
-        self.mediator = Mediator(self, cfg.mediator.favours, [r.day for r in sc.calendar], sc.policy.interval)
+        host = Liaison if sc.talks == Talks.alternating else Mediator  # no mediator: liaison officers hold the rounds
+        self.can_suspend = can_suspend(sc)  # a walk-out is possible: the tables record suspensions
+        self.days_suspended = np.zeros(W, dtype=int)
+        self.mediator = host(self, cfg.mediator.favours, [r.day for r in sc.calendar], sc.policy.interval)
         self._open_day(0)
         self.mediator.open_talks()
         self._record_day(0, np.ones(W))
@@ -121,7 +135,7 @@ class NegotiationModel(mesa.Model):
         else:
             b = self.belligerents
             p_a = commitment.balance_path(
-                self.capabilities(), [p.p.attrition for p in b], [p.p.resupply for p in b], self._sides,
+                self.capabilities(), [p.p.attrition for p in b], list(self.supply()), self._sides,
                 self.worlds.war.decisiveness, horizon,
             )
             means = commitment.window_means(p_a)
@@ -154,13 +168,31 @@ class NegotiationModel(mesa.Model):
     def clout(self, party: Party) -> np.ndarray:
         return party.capability
 
+    def supply(self) -> np.ndarray:
+        """(m, W) each belligerent's resupply per day of fighting; a patron's adds to its side's first."""
+        rows = np.stack([p.p.resupply for p in self.belligerents])
+        for patron in self.patrons:
+            rows[self._supplied[patron.side]] += patron.p.resupply
+        return rows
+
     def concerned(self) -> np.ndarray:
-        """(n, W, K) the parties that must accept terms on each issue: salience > 0."""
-        return np.stack([p.p.salience > 0 for p in self.parties])
+        """(n, W, K) the parties that must accept terms on each issue: at the table, salience > 0."""
+        return np.stack([(p.p.salience > 0) & (p.role == Role.table) for p in self.parties])
 
     def issue_salience(self) -> np.ndarray:
-        """(W, K) the highest salience any party gives each issue (what a format must reach)."""
-        return np.stack([p.p.salience for p in self.parties]).max(axis=0)
+        """(W, K) the highest salience a party at the table gives each issue (what a format must reach)."""
+        return np.stack([p.p.salience for p in self.table]).max(axis=0)
+
+    def pull(self, party: Party) -> tuple[np.ndarray, np.ndarray] | None:
+        """(w, the patrons' ideal) of a party at the table: w the summed influence of its side's
+        patrons, their ideal weighted by it; None if its side has no patron."""
+        patrons = [q for q in self.patrons if q.side == party.side]
+        if party.role != Role.table or not patrons:
+            return None
+        w = sum(q.p.influence for q in patrons)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ideal = sum(q.p.influence[:, None] * q.p.ideal for q in patrons) / w[:, None]
+        return w, np.where(w[:, None] > 0, ideal, 0.0)
 
     def position_gap(self) -> np.ndarray:
         """(W,) widest gap between the two sides' leads' last positions on open issues."""
@@ -170,7 +202,7 @@ class NegotiationModel(mesa.Model):
     def pause_shift_against(self) -> dict[Party, np.ndarray]:
         """Per party, the expected fall of its side's chance during a ceasefire it prices in."""
         c = self.capabilities()
-        supply = np.stack([p.p.resupply * p.p.pause_resupply for p in self.belligerents])
+        supply = self.supply() * np.stack([p.p.pause_resupply for p in self.belligerents])
         wp = self.worlds.war
         shift_a = war.pause_shift(
             war.side_strength(c, self._sides, 0), war.side_strength(c, self._sides, 1),
@@ -181,7 +213,7 @@ class NegotiationModel(mesa.Model):
 
     # -- what rounds change -------------------------------------------------------------------
 
-    def settle(self, agreed: np.ndarray, terms: np.ndarray, day: int, number: int) -> np.ndarray:
+    def settle(self, agreed: np.ndarray, terms: np.ndarray, day: int, number: int, ally_says=()) -> np.ndarray:
         """Put agreed items in force; (W,) True where an issue was agreed for the first time."""
         first = agreed & (self.times_agreed == 0)
         self.first_day = np.where(first, day, self.first_day)
@@ -195,7 +227,9 @@ class NegotiationModel(mesa.Model):
             given_back = territory.withdraw(self.area, self.worlds.territory.start, terms[:, k])
             self.area = np.where(returned[:, k], given_back, self.area)
             self.anchor = np.where(returned[:, k], given_back, self.anchor)  # the new line is where a new advance begins
-        self.done |= across(self.in_force, np.logical_and)
+        self.done |= across(self.in_force | self.worlds.issues.side_deal, np.logical_and)
+        for a, ally in enumerate(self.allies):  # what each ally will not observe
+            self.opposed[a] = np.where(agreed, ~ally_says[a] & (ally.p.salience > 0), self.opposed[a])
         return across(first, np.logical_or)
 
     # -- a day ----------------------------------------------------------------------------------
@@ -205,8 +239,8 @@ class NegotiationModel(mesa.Model):
         wp, issues = self.worlds.war, self.worlds.issues
         shock, battle_draw, fighting_draw, collapse = self.noise.day(day)
         intensity = np.where(self.done, 0.0, fighting_intensity(self.in_force, self.terms, issues.stops_fighting))
-        attrition, resupply, pause = (np.stack([getattr(p.p, a) for p in self.belligerents])
-                                      for a in ("attrition", "resupply", "pause_resupply"))
+        attrition, pause = (np.stack([getattr(p.p, a) for p in self.belligerents]) for a in ("attrition", "pause_resupply"))
+        resupply = self.supply()
         if wp.exposure.any():  # an advance bleeds the attacker the deeper it goes (sim/rules/territory.py)
             land = self.worlds.territory
             attrition = attrition * territory.exposure(self.area, land.start, land.total, wp.reach, wp.exposure)[self._sides]
@@ -228,6 +262,7 @@ class NegotiationModel(mesa.Model):
                 b = party.beliefs
                 b.balance = war.learn(b.balance, signal, fought.happened, wp.learning_rate, b.optimism, wp.motivated)
         self.fighting_days += intensity
+        self.days_suspended += day < self.suspended_until
         self.intensity = intensity
         land = self.worlds.territory
         moved = territory.flow(self.area, land.start, land.total, fought.balance, intensity,
@@ -236,12 +271,25 @@ class NegotiationModel(mesa.Model):
         self.area = self.area + moved
 
         broke = self.in_force & (collapse < issues.breakdown) & ~self.done[:, None]
+        if self.allies:  # an ally's spoiling adds its hazard, even to a deal that ended the war [Stedman1997]
+            spoil = self.in_force & (collapse >= issues.breakdown) & (collapse < issues.breakdown + self.spoil_hazard())
+            self.spoiled += spoil
+            broke |= spoil
+            self.done &= ~across(broke & ~issues.side_deal, np.logical_or)
+            self.opposed &= ~broke
         self.breakdowns += broke
         self.in_force &= ~broke
         self._open_day(day + 1)
         self._record_day(day + 1, intensity)
-        if day + 1 >= self.days or self.done.all():
+        if day + 1 >= self.days or (self.done.all() and not self.opposed.any()):  # an ally may still break a deal
             self.running = False
+
+    def spoil_hazard(self) -> np.ndarray:
+        """(W, K) the daily hazard the allies add to each item in force that they reject."""
+        keep = np.ones(self.opposed.shape[1:])
+        for a, ally in enumerate(self.allies):
+            keep = keep * (1.0 - np.where(self.opposed[a], ally.p.spoil[:, None], 0.0))
+        return 1.0 - keep
 
     def _open_day(self, day: int) -> None:
         """The start of a day: the events scheduled for it fire, before its round."""
@@ -263,6 +311,7 @@ class NegotiationModel(mesa.Model):
                 "in_force": self.in_force.copy(),
                 "area": self.area.copy(),
                 "fired": self.fired == day,
+                **({"suspended": day < self.suspended_until} if self.can_suspend else {}),
             }
         )
 

@@ -20,7 +20,11 @@ import numpy as np
 from sim.mechanisms import audience, red_lines
 from sim.rules import tactic
 from sim.rules.utility import across, issue_utility, point_of_utility, power, utility, war_value
+from sim.schema.config import Role
 from sim.worlds.params import PartyParams
+
+
+BOUND = 1e6  # a slack past this is a sure yes or no
 
 
 @dataclass
@@ -69,6 +73,17 @@ class Weighing:
             held = np.where(share > 0, (level - (1.0 - share) * v_break) / share - self.stated - 1e-12, np.inf)
         return plain, held
 
+    def slack(self, value, aspiration, belief) -> tuple[np.ndarray, np.ndarray]:
+        """((..., W, K), (..., W)): by how much each item and the package clear what they need
+        (>= 0 is a yes, as in `decide`), bounded so that weighted sums stay finite."""
+        need = self._need(*self._needs(value, aspiration, belief))
+        whole = self.pkg_margin - across(np.where(self.package, need, -np.inf), np.maximum)
+        return np.clip(self.margin - need, -BOUND, BOUND), np.clip(whole, -BOUND, BOUND)
+
+    def answers(self, single, whole) -> np.ndarray:
+        """(..., W, K) answers from yes/no per item and for the package, within its red lines."""
+        return self._answers(single, whole)
+
     def _need(self, plain, held) -> np.ndarray:
         need = np.broadcast_to(plain[..., None], (*np.shape(plain), self.margin.shape[-1]))
         return need if held is None else np.where(self.breaks, held[..., None], need)
@@ -108,12 +123,15 @@ class Weighing:
 
 
 class Party(mesa.Agent):
-    """A belligerent, or a party that does not fight but must accept the terms that concern it
-    (a guarantor, an ally). Side 0 is A, side 1 is B."""
+    """A belligerent, or a party that does not fight. At the table (role `table`) it must accept
+    the terms that concern it; an ally fights (if belligerent) but is not asked, and may spoil
+    what its side agrees; a patron backs its side by resupply and its pull on the side's
+    positions and answers (sim/agents/model.py, `pull`). Side 0 is A, side 1 is B."""
 
-    def __init__(self, model, name: str, index: int, side: int, belligerent: bool, params: PartyParams):
+    def __init__(self, model, name: str, index: int, side: int, belligerent: bool, params: PartyParams,
+                 role: Role = Role.table):
         super().__init__(model)
-        self.name, self.index, self.side, self.belligerent = name, index, side, belligerent
+        self.name, self.index, self.side, self.belligerent, self.role = name, index, side, belligerent, role
         self.p = params
         W = len(params.rho)
         self.capability = params.capability.copy()

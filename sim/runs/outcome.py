@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.rules.issue import Issues
 from sim.rules.utility import issue_utility
-from sim.schema.config import FORMATS
+from sim.schema.config import FORMATS, can_suspend
 
 
 @dataclass
@@ -51,6 +51,8 @@ def outcomes_table(model) -> pd.DataFrame:
         "rounds_held": np.repeat(model.mediator.rounds_held, K),
         "fighting_days": np.repeat(model.fighting_days, K),
     }
+    if model.allies:  # times an ally broke the item in force [Stedman1997]
+        table["spoiled"] = model.spoiled.ravel()
     df = pd.DataFrame(table)
     df.loc[~df["agreed"], ["day", "round"]] = pd.NA
     for party in model.parties:
@@ -74,7 +76,8 @@ def worlds_columns(cfg) -> list[str]:
     issues, parties = list(cfg.scenario.issues), list(cfg.scenario.parties)
     per_issue = [f"{m}_{i}" for i in issues for m in ("agreed", "day", "terms", "held")]
     per_party = [f"{m}_{p}" for p in parties for m in ("utility", "cost")]
-    return [*per_issue, "fighting_days", "at_war_end", "rounds_held", *per_party]
+    suspended = ["days_suspended"] if can_suspend(cfg.scenario) else []
+    return [*per_issue, "fighting_days", "at_war_end", "rounds_held", *suspended, *per_party]
 
 
 def worlds_table(model) -> pd.DataFrame:
@@ -90,6 +93,8 @@ def worlds_table(model) -> pd.DataFrame:
     table["fighting_days"] = model.fighting_days
     table["at_war_end"] = model.intensity > 0  # still fighting on the last day
     table["rounds_held"] = model.mediator.rounds_held
+    if model.can_suspend:
+        table["days_suspended"] = model.days_suspended  # days the plenary talks stood suspended
     for party in model.parties:
         table[f"utility_{party.name}"] = final_utility(model, party)
         table[f"cost_{party.name}"] = party.cost
@@ -100,6 +105,8 @@ def rounds_table(model) -> pd.DataFrame:
     log = model.log
     cols = ["point", "replication", "round", "day", "format", "party", "issue", "position", "aspiration",
             "war_value", "proposal", "on_table", "answer", "agreed", "asked_for", "events"]
+    if model.can_suspend:
+        cols.append("suspended")  # the plenary stood suspended: side deals only, or no round
     if log is None or not log.rounds:
         return pd.DataFrame(columns=cols)
     n, K = len(model.parties), len(model.issues)
@@ -139,6 +146,8 @@ def rounds_table(model) -> pd.DataFrame:
                 "agreed": per_issue(rec["agreed"]).ravel(),
                 "asked_for": format_names[per_party(asked).ravel() + 1],
                 "events": np.broadcast_to(_fired_names(model, rec["fired"])[w][:, None, None], shape).ravel(),
+                **({"suspended": per_issue(np.broadcast_to(rec["suspended"][:, None], rec["on_table"].shape)).ravel()}
+                   if "suspended" in rec else {}),
             }
         )
     if not pieces:
@@ -192,6 +201,8 @@ def timeline_table(model) -> pd.DataFrame:
     df["area_B"] = total - df["area_A"].to_numpy()
     for i, event in enumerate(model.events):  # True on the day the event fired in that world
         df[f"event_{event.name}"] = stack["fired"][:, i].ravel()
+    if "suspended" in stack:
+        df["suspended"] = stack["suspended"].ravel()
     return df.sort_values(["point", "replication", "day"], kind="stable").reset_index(drop=True)
 
 

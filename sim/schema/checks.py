@@ -19,7 +19,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from sim.schema.config import FORMATS, Config, ConfigError, Format, Range, Side, TerritoryConfig, field_range
+from sim.schema.config import FORMATS, Config, ConfigError, Format, Range, Role, Side, Talks, TerritoryConfig, field_range
 from sim.schema.distributions import check as check_distribution
 from sim.schema.distributions import support
 
@@ -134,6 +134,7 @@ def _check_schema(cfg: Config) -> None:
     if not 1 <= cfg.replications <= 10**9:
         fail("replications", cfg.replications, "allowed: an integer in [1, 1e9]")
     _check_scenario(cfg)
+    _check_roles(cfg)
     _check_mediator(cfg)
     for path, value, rng in numeric_leaves(cfg.war, "war"):
         check_number(path, value, rng)
@@ -178,7 +179,7 @@ def _check_scenario(cfg: Config) -> None:
     for issue in issues:
         if not any(_maybe_positive(p.salience.get(issue, 0.0)) for p in sc.parties.values()):
             fail(f"scenario.issues.{issue}", issue, "allowed: an issue some party gives salience > 0")
-    sides = {p.side for p in sc.parties.values() if p.belligerent}
+    sides = {p.side for p in sc.parties.values() if p.belligerent and p.role != Role.patron}
     if sides != set(Side):
         fail("scenario.parties.*.side", sorted(s.name for s in sides), "allowed: belligerent parties on both sides A and B")
 
@@ -195,8 +196,49 @@ def _check_scenario(cfg: Config) -> None:
         fail("scenario.policy.interval", sc.policy.interval, "allowed: an integer in [0, 10000]")
 
 
+def _high(value: Any) -> float:
+    """A fixed value, or the top of a distribution's support."""
+    return support(value)[1] if isinstance(value, dict) else value
+
+
+def _check_roles(cfg: Config) -> None:
+    """Each side has a party at the table; allies and patrons stand by one; their own keys
+    are theirs alone; a suspension ends within the horizon; a side deal is no package item."""
+    sc = cfg.scenario
+    at_table = {p.side for p in sc.parties.values() if p.role == Role.table}
+    for name, party in sc.parties.items():
+        key = f"scenario.parties.{name}"
+        if party.role != Role.table and party.side not in at_table:
+            fail(f"{key}.side", party.side, f"side {party.side.name} has no party at the table to be an {party.role.name} of; "
+                 f"allowed: {', '.join(s.name for s in sorted(at_table, key=lambda s: s.value)) or 'a side with a party at the table'}")
+        if party.role == Role.patron and party.belligerent:
+            fail(f"{key}.belligerent", True, "allowed: false for a patron (it backs its side by resupply and influence, not in battle)")
+        if party.role != Role.patron and _high(party.influence) > 0:
+            fail(f"{key}.influence", party.influence, f"allowed: 0 for a party whose role is {party.role.name}; influence is a patron's")
+        if party.role != Role.ally and _high(party.spoil) > 0:
+            fail(f"{key}.spoil", party.spoil, f"allowed: 0 for a party whose role is {party.role.name}; spoiling is an ally's")
+        if party.role != Role.table and _high(party.suspend.days) > 0:
+            fail(f"{key}.suspend.days", party.suspend.days, "allowed: 0 for a party not at the table; only a party at the table can suspend the talks")
+        if _high(party.suspend.days) >= sc.days:
+            fail(f"{key}.suspend.days", party.suspend.days,
+                 f"a suspension past the horizon; allowed: an integer in [0, {sc.days - 1}] (scenario.days={sc.days})")
+    for side in Side:
+        pull = sum(_high(p.influence) for p in sc.parties.values() if p.role == Role.patron and p.side == side)
+        if pull > 1:
+            fail(f"scenario.parties.*.influence (side {side.name})", pull, "allowed: a sum over a side's patrons of at most 1")
+    for name, issue in sc.issues.items():
+        if issue.side_deal and issue.protocol.name == "package":
+            fail(f"scenario.issues.{name}.side_deal", True, "allowed: true only for an issue agreed alone (protocol: issue_by_issue)")
+    if all(issue.side_deal for issue in sc.issues.values()):
+        fail("scenario.issues.*.side_deal", True, "allowed: at least one issue that is not a side deal (the war ends on those)")
+
+
 def _check_mediator(cfg: Config) -> None:
     med, issues, parties = cfg.mediator, list(cfg.scenario.issues), list(cfg.scenario.parties)
+    if cfg.scenario.talks == Talks.alternating:  # no mediator: nothing of one may be asked for
+        for key, value, none in (("bias", med.bias, 0.0), ("pressure", dict(med.pressure), {}), ("guarantees", dict(med.guarantees), {})):
+            if value != none:
+                fail(f"mediator.{key}", value, f"allowed: {show(none)} with scenario.talks=alternating (no mediator)")
     if med.favours:
         choice("mediator.favours", med.favours, parties)
     missing = [f for f in Format if f not in med.formats]

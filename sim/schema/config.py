@@ -31,6 +31,19 @@ class Side(Enum):
     B = 1
 
 
+class Role(Enum):
+    """How a party takes part (docs/model.md, "Allies, patrons and who decides")."""
+
+    table = 0  # at the table: answers the proposals on the issues it cares about (a veto player [Tsebelis2002])
+    ally = 1  # fights or holds assets on its side but is not at the table: may spoil what its side agrees [Stedman1997]
+    patron = 2  # backs its side from outside: resupply, and a pull on its side's positions and answers [Putnam1988]
+
+
+class Talks(Enum):
+    mediated = 0  # a mediator proposes terms (sim/agents/mediator.py)
+    alternating = 1  # no mediator: the sides' leads propose in turn [Rubinstein1982] (sim/agents/liaison.py)
+
+
 class Protocol(Enum):
     issue_by_issue = 0  # items are agreed alone
     package = 1  # nothing in the package is agreed until all of it is
@@ -108,6 +121,7 @@ class IssueConfig:
     protocol: Protocol = Protocol.issue_by_issue
     indivisible: bool = False  # only its poles are possible terms (mechanisms.red_lines) [Fearon1995; Hassner2003]
     returns_area: bool = False  # agreed terms a give back the share a of the area taken since day 0 (sim/rules/territory.py)
+    side_deal: bool = False  # agreed apart from the rest, also while talks are suspended; the war ends without it
 
 
 @dataclass
@@ -123,8 +137,17 @@ class TacticConfig:
 
 
 @dataclass
+class SuspendConfig:
+    """A party that walks out of the talks (sim/rules/round.py, suspends) [Zartman2000; Schelling1960]."""
+
+    days: Num = allowed(0, 0, 1e5, integer=True)  # how long it suspends them; 0 = it never does
+    gap: Num = allowed(0.1, 0.0, 100.0)  # when its war value exceeds what the terms on the table give it by more
+
+
+@dataclass
 class PartyConfig:
     side: Side = Side.A
+    role: Role = Role.table
     belligerent: bool = True
     ideal: dict[str, Num] = allowed({}, **UNIT)
     salience: dict[str, Num] = allowed({}, **UNIT)  # per issue; sums to 1
@@ -144,6 +167,9 @@ class PartyConfig:
     red_lines_public: bool = True  # the mediator knows its red lines and proposes within them
     audience_cost: Num = allowed(0.0, 0.0, 100.0)  # gamma: cost of conceding past its opening [Fearon1994]
     private_spread: Num = allowed(0.0, **UNIT)  # sd of the others' prior over its optimism (private information)
+    influence: Num = allowed(0.0, **UNIT)  # a patron's weight w in its side's table parties' positions and answers
+    spoil: Num = allowed(0.0, **UNIT)  # an ally's daily hazard of breaking an item in force that it rejects
+    suspend: SuspendConfig = field(default_factory=SuspendConfig)
 
 
 @dataclass
@@ -226,6 +252,8 @@ class ScenarioConfig:
     days: int = 84
     issues: dict[str, IssueConfig] = field(default_factory=dict)
     parties: dict[str, PartyConfig] = field(default_factory=dict)
+    talks: Talks = Talks.mediated  # mediated | alternating (no mediator)
+    formats: dict[Format, FormatConfig] = field(default_factory=dict)  # what its formats can settle, in place of the mediator's
     calendar: list[RoundConfig] = field(default_factory=list)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     events: dict[str, EventConfig] = field(default_factory=dict)
@@ -366,6 +394,21 @@ class Config:
     replications: int = 200
     record: RecordConfig = field(default_factory=RecordConfig)
     plots: bool = True
+
+
+def can_suspend(sc: ScenarioConfig) -> bool:
+    """Whether a party at the table may suspend the talks: then the tables record suspensions."""
+    def maybe(days: Any) -> bool:  # a distribution may draw a positive number of days
+        return isinstance(days, dict) or days > 0
+
+    by_event = any(".suspend." in str(path) for e in sc.events.values() for op in (e.set, e.scale, e.add) for path in _paths(op))
+    return by_event or any(maybe(p.suspend.days) for p in sc.parties.values() if p.role == Role.table)
+
+
+def _paths(mapping: Any, prefix: str = "") -> list[str]:
+    if not isinstance(mapping, dict) or "dist" in mapping:
+        return [prefix]
+    return [q for k, v in mapping.items() for q in _paths(v, f"{prefix}.{k}" if prefix else str(k))]
 
 
 def register() -> None:

@@ -31,6 +31,7 @@ from sim.schema.config import (
     PolicyConfig,
     Protocol,
     Range,
+    SuspendConfig,
     TacticConfig,
     TerritoryConfig,
     WarConfig,
@@ -76,6 +77,7 @@ def keys(cfg: Config) -> dict[str, Key]:
         out[f"{at}.protocol"] = Key(("issues", "package", k), "cat", issue.protocol, None, tuple(p.name for p in Protocol))
         out[f"{at}.indivisible"] = Key(("issues", "indivisible", k), "bool", issue.indivisible)
         out[f"{at}.returns_area"] = Key(("issues", "returns_area", k), "bool", issue.returns_area)
+        out[f"{at}.side_deal"] = Key(("issues", "side_deal", k), "bool", issue.side_deal)
     for i, (name, party) in enumerate(sc.parties.items()):
         at = f"scenario.parties.{name}"
         for vec in ("ideal", "salience", "opening"):
@@ -98,8 +100,10 @@ def keys(cfg: Config) -> dict[str, Key]:
             out[f"{at}.red_lines.{issue}"] = Key((i, "red_lines", k), "num", party.red_lines.get(issue, math.nan),
                                                  field_range(PartyConfig, "red_lines"))
         out[f"{at}.red_lines_public"] = Key((i, "red_lines_public"), "bool", party.red_lines_public)
-        for attr in ("audience_cost", "private_spread"):
+        for attr in ("audience_cost", "private_spread", "influence", "spoil"):
             out[f"{at}.{attr}"] = _num((i, attr), getattr(party, attr), PartyConfig, attr)
+        for attr in ("days", "gap"):
+            out[f"{at}.suspend.{attr}"] = _num((i, f"suspend_{attr}"), getattr(party.suspend, attr), SuspendConfig, attr)
     for c, rnd in enumerate(sc.calendar):
         out[f"scenario.calendar.{c}.format"] = Key(("policy", "calendar", c), "cat", rnd.format, None, tuple(formats))
     out["scenario.policy.format"] = Key(("policy", "format"), "cat", sc.policy.format, None, tuple(formats))
@@ -109,6 +113,8 @@ def keys(cfg: Config) -> dict[str, Key]:
     out["mediator.rule"] = Key(("mediator", "rule"), "cat", med.rule, None, tuple(RULES))
     out["mediator.bias"] = _num(("mediator", "bias"), med.bias, MediatorConfig, "bias")
     specs = {f.name: s for f, s in med.formats.items()}
+    for f, spec in sc.formats.items():  # a scenario's own formats (direct talks) replace the mediator's
+        specs[f.name] = spec
     for level, fmt in enumerate(formats):
         spec = specs.get(fmt, FormatConfig())
         out[f"mediator.formats.{fmt}.max_salience"] = _num(("mediator", "max_salience", level), spec.max_salience, FormatConfig, "max_salience")

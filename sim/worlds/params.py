@@ -39,6 +39,10 @@ class PartyParams:
     red_lines_public: np.ndarray  # (W,) bool
     audience_cost: np.ndarray  # (W,)
     private_spread: np.ndarray  # (W,) sd of the others' prior over its optimism
+    influence: np.ndarray  # (W,) a patron's pull on its side's table parties
+    spoil: np.ndarray  # (W,) an ally's daily hazard of breaking what it rejects
+    suspend_days: np.ndarray  # (W,) int: how long it suspends the talks; 0 = never
+    suspend_gap: np.ndarray  # (W,) the shortfall of the terms below its war value at which it does
 
 
 @dataclass
@@ -49,6 +53,7 @@ class IssueParams:
     package: np.ndarray  # (W, K) bool
     indivisible: np.ndarray  # (W, K) bool
     returns_area: np.ndarray  # (W, K) bool: agreed terms give back area (sim/rules/territory.py)
+    side_deal: np.ndarray  # (W, K) bool: agreed apart; the war ends without it
 
 
 @dataclass
@@ -137,11 +142,12 @@ def empty(cfg: Config, W: int) -> Worlds:
             tactic=TacticParams(col(int), col(), col(int), col(), col(), col(), col(), col()),
             asks_for=col(int), format_conditions=col(float, LEVELS), red_lines=col(float, K),
             red_lines_public=col(bool), audience_cost=col(), private_spread=col(),
+            influence=col(), spoil=col(), suspend_days=col(int), suspend_gap=col(),
         )
 
     return Worlds(
         point=col(int), replication=col(int),
-        issues=IssueParams(col(bool, K), col(float, K), col(float, K), col(bool, K), col(bool, K), col(bool, K)),
+        issues=IssueParams(col(bool, K), col(float, K), col(float, K), col(bool, K), col(bool, K), col(bool, K), col(bool, K)),
         parties=[party() for _ in range(n)],
         mediator=MediatorParams(col(int), col(), col(float, LEVELS), col(bool, LEVELS), col(float, n), col(float, n, K), col(int)),
         war=WarParams(*(col() for _ in fields(WarParams))),
