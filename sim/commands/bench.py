@@ -11,6 +11,8 @@ ratios, measured in the same run, more than the seconds, which vary with the mac
   designs       a 20-point x 500-world design as a whole command (start-up, tables, plots,
                 report) and its simulation, against one 10,000-world simulate; a 100,000-world
                 Latin hypercube over ten parameters: worlds/s and peak memory
+  long          the korea_1951 scenario, 1,000 worlds over its 731 days (the long horizon), with
+                and without its rounds and timeline tables, against 1,000 worlds of the 2022 scenario
   stream        a design of 1,000,000 worlds (Latin hypercube, 100,000 points x 10 worlds, PRIM),
                 its tables streamed to Parquet block by block: wall time and peak memory
   sobol         `negsim experiment=sensitivity_2022` (22,528 points x 10 worlds), start to page
@@ -42,7 +44,7 @@ from sim.schema.checks import validate
 from sim.schema.config import to_config
 
 SIZES = (1, 100, 1_000, 10_000)
-SECTIONS = ("startup", "lockstep", "mechanisms", "per-world", "designs", "stream", "sobol", "calibration", "sweeps", "disk", "profile")
+SECTIONS = ("startup", "lockstep", "mechanisms", "per-world", "designs", "long", "stream", "sobol", "calibration", "sweeps", "disk", "profile")
 MECHANISMS = ("power_shift", "private_information", "red_lines", "audience_costs", "war_driven_aspirations")
 DRAWN = (  # ten judgement values of the 2022 scenario, drawn per world over their ranges
     "scenario.parties.russia.optimism={dist: uniform, low: 0, high: 0.5}",
@@ -206,6 +208,19 @@ def designs(repeats: int) -> None:
           f"{n / (time.perf_counter() - t):,.0f} worlds/s")
 
 
+def long_horizon(repeats: int) -> None:
+    korea = config(1_000, "scenario=korea_1951")
+    recorded = validate(to_config(compose(overrides=["replications=1000", "scenario=korea_1951"])))
+    reference = config(1_000)
+    k, r = seconds(lambda: simulate(korea), repeats), seconds(lambda: simulate(reference), repeats)
+    tables = seconds(lambda: simulate(recorded), max(3, repeats // 2))
+    print(f"korea_1951, 1,000 worlds x {korea.scenario.days} days, outcomes only:  {fmt(k, ' s')}")
+    print(f"korea_1951, 1,000 worlds, with rounds and timeline:      {fmt(tables, ' s')}")
+    print(f"2022 scenario, 1,000 worlds x {reference.scenario.days} days (reference): {fmt(r, ' s')}")
+    per_day = (statistics.median(k) / korea.scenario.days) / (statistics.median(r) / reference.scenario.days)
+    print(f"seconds per world-day, korea / 2022: {per_day:.2f}")
+
+
 def stream() -> None:
     import pyarrow.parquet as pq
 
@@ -327,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"negsim benchmark on {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M')}; "
           f"load {os.getloadavg()[0]:.1f}")
     run = {"startup": lambda: startup(repeats), "lockstep": lambda: lockstep(repeats, args.loop_cap), "mechanisms": lambda: mechanisms(repeats),
-           "per-world": lambda: per_world(repeats), "designs": lambda: designs(repeats), "stream": stream, "sobol": sobol,
+           "per-world": lambda: per_world(repeats), "designs": lambda: designs(repeats), "long": lambda: long_horizon(repeats), "stream": stream, "sobol": sobol,
            "calibration": lambda: calibration(args.draws), "sweeps": sweeps, "disk": disk, "profile": profile}
     for name in chosen:
         print(f"\n== {name}")
