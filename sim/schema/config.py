@@ -147,7 +147,6 @@ class SuspendConfig:
 @dataclass
 class PartyConfig:
     side: Side = Side.A
-    role: Role = Role.table
     belligerent: bool = True
     ideal: dict[str, Num] = allowed({}, **UNIT)
     salience: dict[str, Num] = allowed({}, **UNIT)  # per issue; sums to 1
@@ -170,6 +169,7 @@ class PartyConfig:
     influence: Num = allowed(0.0, **UNIT)  # a patron's weight w in its side's table parties' positions and answers
     spoil: Num = allowed(0.0, **UNIT)  # an ally's daily hazard of breaking an item in force that it rejects
     suspend: SuspendConfig = field(default_factory=SuspendConfig)
+    role: Role = Role.table  # table | ally | patron
 
 
 @dataclass
