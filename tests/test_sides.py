@@ -91,7 +91,7 @@ def test_a_patron_shock_moves_its_sides_positions_from_its_day_on():
         cfg.scenario.events["new_leader"] = EventConfig(day=12, set={"scenario.parties.p.ideal.border": 0.0})
     shocked = simulate(cfg)
     pos = lambda r: r.rounds[r.rounds["party"] == "a"].set_index(["replication", "round"])[["day", "position"]]  # noqa: E731
-    both = pos(base).join(pos(shocked), rsuffix="_shocked", how="inner")
+    both = pos(base).merge(pos(shocked), left_index=True, right_index=True, suffixes=("", "_shocked"))
     early = both["day"] < 12
     np.testing.assert_array_equal(both.loc[early, "position"], both.loc[early, "position_shocked"])
     assert (both.loc[~early, "position_shocked"] < both.loc[~early, "position"] - 1e-9).any()

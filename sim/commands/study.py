@@ -21,7 +21,7 @@ from sim.runs.ensemble import blocks, points_of, simulate
 from sim.runs.outcome import Result
 from sim.runs.store import TableWriter, write_parquet, write_text, write_versions
 from sim.schema.checks import validate
-from sim.schema.config import to_config
+from sim.schema.config import Role, Talks, to_config
 from sim.worlds import design
 
 
@@ -217,9 +217,12 @@ def run_plots(result, config, out: Path) -> list:
     sc, files = config.scenario, []
     poles = {name: tuple(issue.poles) for name, issue in sc.issues.items()}
     sides = {name: p.side for name, p in sc.parties.items()}
-    if len(result.rounds):
-        files.append(talks.positions(result.rounds, poles, out / "positions.png", start_date=sc.start_date,
-                                     outcomes=result.outcomes, sides=sides))
+    if len(result.rounds):  # the parties at the table: allies' and patrons' positions never move
+        at_table = [name for name, p in sc.parties.items() if p.role == Role.table]
+        rounds = result.rounds[result.rounds["party"].isin(at_table)]
+        proposer = "proposal (the sides in turn)" if sc.talks == Talks.alternating else "mediator's proposal"
+        files.append(talks.positions(rounds, poles, out / "positions.png", start_date=sc.start_date,
+                                     outcomes=result.outcomes, sides=sides, proposer=proposer))
     timeline = result.timeline if len(result.timeline) else None
     files.append(talks.agreement(result.outcomes, timeline, sc.days, out / "agreement.png", start_date=sc.start_date,
                                  package=package_issues(config)))

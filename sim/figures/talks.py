@@ -55,7 +55,8 @@ def _group_label(group: list[str]) -> str:
 
 
 def positions(rounds: pd.DataFrame, poles: dict[str, tuple[str, str]], path: Path, *, start_date: str | None = None,
-              outcomes: pd.DataFrame | None = None, sides: dict | None = None) -> Path:
+              outcomes: pd.DataFrame | None = None, sides: dict | None = None,
+              proposer: str = "mediator's proposal") -> Path:
     """Stated positions of each party on each issue over rounds (median and IQR band across
     worlds) on the issue's 0-1 scale between its poles; with `outcomes`, the median day of
     first agreement marked, with the share of worlds, the median terms and breakdowns."""
@@ -69,7 +70,7 @@ def positions(rounds: pd.DataFrame, poles: dict[str, tuple[str, str]], path: Pat
             side = f" (side {side_name(sides[str(party)])})" if sides and str(party) in sides else ""
             band(ax, frame, "day", "position", f"{party}{side}", to_x=to_x)
         first = rows.drop_duplicates([c for c in ("point", "replication", "round") if c in rows])
-        band(ax, first, "day", "proposal", "mediator's proposal", to_x=to_x, color="0.4", ls="--")
+        band(ax, first, "day", "proposal", proposer, to_x=to_x, color="0.4", ls="--")
         deal = deals.get(issue)
         if deal and deal["share"] > 0:
             day = deal["day"]
