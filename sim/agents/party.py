@@ -19,10 +19,16 @@ import numpy as np
 
 from sim.mechanisms import audience, red_lines
 from sim.rules import tactic
-from sim.rules.utility import across, issue_utility, point_of_utility, power, utility, war_value
+from sim.rules.utility import (
+    across,
+    issue_utility,
+    point_of_utility,
+    power,
+    utility,
+    war_value,
+)
 from sim.schema.config import Role
 from sim.worlds.params import PartyParams
-
 
 BOUND = 1e6  # a slack past this is a sure yes or no
 

@@ -22,13 +22,15 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, read_write
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.commands import console
+from sim.commands import console, interrupt
 from sim.commands.precheck import CONF, Run, one_line, precheck, spelled
 from sim.commands.sweep import run_job
 from sim.runs.store import WriteError
 from sim.schema.config import ConfigError, register
 
 EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 1, 2, 130
+INTERRUPTED = ("interrupted; files already written are complete, files being written were removed; "
+               "rerun the same command to resume a sweep")
 
 HELP = """\
 negsim {version}: an agent-based simulation of negotiations held while a war goes on.
@@ -84,6 +86,8 @@ def help_text() -> str:
 
 
 def fail(message: str, code: int = EXIT_CONFIG) -> None:
+    if interrupt.came():  # an error a Ctrl-C caused is the Ctrl-C
+        message, code = INTERRUPTED, EXIT_INTERRUPTED
     print(f"negsim: error: {message}", file=sys.stderr, flush=True)
     sys.exit(code)
 
@@ -153,11 +157,21 @@ def _not_utf8(arg: str) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    interrupt.install()
     try:
         _main(argv)
     except KeyboardInterrupt:
-        fail("interrupted; files already written are complete, files being written were removed; "
-             "rerun the same command to resume a sweep", EXIT_INTERRUPTED)
+        fail(INTERRUPTED, EXIT_INTERRUPTED)
+    except SystemExit as stop:
+        if interrupt.came() and stop.code not in (0, None, EXIT_INTERRUPTED):
+            fail(INTERRUPTED, EXIT_INTERRUPTED)
+        raise
+    except BaseException:
+        # A Ctrl-C that lands inside a library's cleanup (OmegaConf's flag_override, say) can
+        # come out as another error: it is still a Ctrl-C
+        if interrupt.came():
+            fail(INTERRUPTED, EXIT_INTERRUPTED)
+        raise
 
 
 def _main(argv: list[str]) -> None:

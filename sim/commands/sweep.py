@@ -26,6 +26,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from sim.commands import interrupt
 from sim.commands.plan import (
     DONE,
     PLAN,
@@ -88,6 +89,8 @@ def _run_job(cfg: DictConfig, run_point) -> dict[str, Any]:
     except WriteError:
         raise
     except Exception as exc:  # noqa: BLE001 - a failed point must not stop the others
+        if interrupt.came():  # a Ctrl-C that came out as another error: the sweep stops
+            raise KeyboardInterrupt from exc
         out.mkdir(parents=True, exist_ok=True)
         write_text(traceback.format_exc(), out / "error.txt")
         record |= {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
