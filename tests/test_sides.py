@@ -225,3 +225,12 @@ def test_a_side_deal_in_a_package_is_one_line():
     one_line_error(lambda: simulate(make_cfg(*DYAD, "scenario.issues.border.side_deal=true",
                                              "scenario.issues.border.protocol=package")),
                    "scenario.issues.border.side_deal", "issue_by_issue")
+
+
+def test_a_design_axis_on_the_suspension_switches_walk_outs_on_and_records_them():
+    cfg = make_cfg(*DYAD, "scenario.talks=alternating", "scenario.days=40", "scenario.policy.interval=1",
+                   "scenario.parties.b.suspend.gap=0", "scenario.parties.a.tactic.deadline=30",
+                   "scenario.parties.b.tactic.deadline=30", "+design.axes={scenario.parties.b.suspend.days: [0, 5]}")
+    worlds = simulate(cfg).worlds
+    by_point = worlds.groupby("scenario.parties.b.suspend.days")["days_suspended"].min()
+    assert by_point[0] == 0 and by_point[5] > 0

@@ -81,7 +81,7 @@ class NegotiationModel(mesa.Model):
         self.events = events.from_config(cfg, worlds)
         self.fired = np.full((len(self.events), W), events.NEVER)  # the day each event fired in each world
         host = Liaison if sc.talks == Talks.alternating else Mediator  # no mediator: liaison officers hold the rounds
-        self.can_suspend = can_suspend(sc)  # a walk-out is possible: the tables record suspensions
+        self.can_suspend = can_suspend(cfg)  # a walk-out is possible: the tables record suspensions
         self.days_suspended = np.zeros(W, dtype=int)
         self.mediator = host(self, cfg.mediator.favours, [r.day for r in sc.calendar], sc.policy.interval)
         self._open_day(0)

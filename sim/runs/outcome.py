@@ -76,7 +76,7 @@ def worlds_columns(cfg) -> list[str]:
     issues, parties = list(cfg.scenario.issues), list(cfg.scenario.parties)
     per_issue = [f"{m}_{i}" for i in issues for m in ("agreed", "day", "terms", "held")]
     per_party = [f"{m}_{p}" for p in parties for m in ("utility", "cost")]
-    suspended = ["days_suspended"] if can_suspend(cfg.scenario) else []
+    suspended = ["days_suspended"] if can_suspend(cfg) else []
     return [*per_issue, "fighting_days", "at_war_end", "rounds_held", *suspended, *per_party]
 
 

@@ -396,13 +396,18 @@ class Config:
     plots: bool = True
 
 
-def can_suspend(sc: ScenarioConfig) -> bool:
-    """Whether a party at the table may suspend the talks: then the tables record suspensions."""
+def can_suspend(cfg: Config) -> bool:
+    """Whether a party at the table may suspend the talks (by its config, an event, a design
+    axis or a calibration's prior): then the tables record suspensions."""
+    sc = cfg.scenario
+
     def maybe(days: Any) -> bool:  # a distribution may draw a positive number of days
         return isinstance(days, dict) or days > 0
 
-    by_event = any(".suspend." in str(path) for e in sc.events.values() for op in (e.set, e.scale, e.add) for path in _paths(op))
-    return by_event or any(maybe(p.suspend.days) for p in sc.parties.values() if p.role == Role.table)
+    paths = [p for e in sc.events.values() for op in (e.set, e.scale, e.add) for p in _paths(op)]
+    paths += [*map(str, cfg.design.axes), *map(str, cfg.calibrate.parameters)]
+    by_name = any(".suspend." in str(path) for path in paths)
+    return by_name or any(maybe(p.suspend.days) for p in sc.parties.values() if p.role == Role.table)
 
 
 def _paths(mapping: Any, prefix: str = "") -> list[str]:
