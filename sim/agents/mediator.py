@@ -245,6 +245,9 @@ class Mediator(mesa.Agent):
         (weighed as the party weighed them, before this round's agreements)."""
         m = self.model
         update = held & m.worlds.mechanisms.private_information & (party.beliefs.possible.sum(axis=0) > 1)
+        pull = m.pull(party)
+        if pull is not None:  # answers a patron pulls are not its type's alone: nothing to learn from them
+            update &= pull[0] == 0
         if not update.any():  # every type already revealed: nothing left to learn
             return
         asked = on_table & m.concerned()[party.index]
