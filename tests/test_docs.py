@@ -54,10 +54,13 @@ def table_rows(block: str) -> list[list[str]]:
     return [[c.strip() for c in r.strip("|").split("|")] for r in rows[2:]]
 
 
-def documented(heading: str, names: dict[str, list[str]]) -> set[str]:
-    """The columns a section's table lists, each placeholder (`<issue>`, ...) expanded."""
+def documented(heading: str, names: dict[str, list[str]], conditional: bool = False) -> set[str]:
+    """The columns a section's table lists, each placeholder (`<issue>`, ...) expanded; those
+    a table has only with some scenarios ("only with an ally", ...) only if `conditional`."""
     out = set()
     for row in table_rows(section(GUIDE.read_text(), heading)):
+        if row[1].startswith("only ") and not conditional:
+            continue
         for name in re.findall(r"`([^`]+)`", row[0]):
             for placeholder, values in names.items():
                 if placeholder in name:
@@ -133,6 +136,32 @@ def test_the_guide_lists_exactly_the_columns_of_each_table(run):
         actual = set(pd.read_parquet(out / f"{table}.parquet").columns)
         want = documented(f"{table}.parquet", names)
         assert want == actual, f"{table}: documented only {want - actual}, undocumented {actual - want}"
+
+
+def test_the_guide_lists_the_columns_of_allies_and_suspensions_with_the_korean_scenario(tmp_path):
+    """Korea has an ally and parties that suspend: the tables have the conditional columns too."""
+    out = tmp_path / "korea"
+    proc = negsim("scenario=korea_1951", "replications=5", "plots=false", f"hydra.run.dir={out}", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    names = placeholders(out)
+    config = yaml.safe_load((out / "config.yaml").read_text())
+    parties = config["scenario"]["parties"]
+
+    def drawn(node, prefix):  # the config's values written as distributions: the worlds' parameter columns
+        if isinstance(node, dict):
+            if "dist" in node:
+                return [prefix]
+            return [q for k, v in node.items() for q in drawn(v, f"{prefix}.{k}")]
+        return []
+
+    names["<parameter>"] = drawn(config["scenario"], "scenario")
+    assert names["<parameter>"] == ["scenario.events.patron_leadership_change.day"]
+    not_fighting = {f"capability_{name}" for name, p in parties.items() if not p["belligerent"]}  # "for belligerents"
+    for table in TABLES:
+        heading = f"{table}.parquet"
+        actual = set(pd.read_parquet(out / heading).columns)
+        want = documented(heading, names, conditional=True) - not_fighting
+        assert want == actual, f"korea {table}: documented only {want - actual}, undocumented {actual - want}"
 
 
 def test_the_guide_lists_exactly_the_columns_of_designs_analyses_and_counterfactuals(studies):

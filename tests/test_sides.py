@@ -234,3 +234,17 @@ def test_a_design_axis_on_the_suspension_switches_walk_outs_on_and_records_them(
     worlds = simulate(cfg).worlds
     by_point = worlds.groupby("scenario.parties.b.suspend.days")["days_suspended"].min()
     assert by_point[0] == 0 and by_point[5] > 0
+
+
+def test_under_private_information_a_pulled_partys_answers_rule_out_no_type():
+    """Answers a patron pulls are not the party's type's alone: the others learn nothing from
+    them, so its true type is never ruled out (ruling out all types made its war value -inf)."""
+    cfg = make_cfg("replications=60")
+    u = cfg.scenario.parties.ukraine
+    with_party(cfg, "usa", side="B", role="patron", belligerent=False, ideal=dict(u.ideal), salience=dict(u.salience),
+               influence=0.5, cost=0.0)
+    m = model_of(cfg).run()
+    ukraine = next(p for p in m.parties if p.name == "ukraine")
+    assert ukraine.beliefs.possible.all()
+    true = np.take_along_axis(ukraine.beliefs.possible, ukraine.beliefs.true[None, :], axis=0)
+    assert true.all()
