@@ -166,7 +166,6 @@ class Mediator(mesa.Agent):
             days = p.p.suspend_days
             walks = nothing & (days > 0) & (values[p] - p.utility(terms) > p.p.suspend_gap) & (m.suspended_until <= day)
             m.suspended_until = np.where(walks, day + 1 + days, m.suspended_until)  # the `days` days after this one
-            m.suspended_by = np.where(walks, p.index, m.suspended_by)
 
     def _log_suspended(self, number, day, planned_here) -> None:
         """A round no world held because the talks were suspended: its rows say so."""

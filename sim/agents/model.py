@@ -18,8 +18,9 @@ from sim.rules import tactic, territory, war
 from sim.rules.issue import Issues, cost_factor, fighting_intensity
 from sim.rules.round import RoundLog
 from sim.rules.utility import across
-from sim.schema.config import Config, Role, Talks, can_suspend
+from sim.schema.config import Config, Role, Talks
 from sim.worlds import events, noise
+from sim.worlds.keys import can_suspend
 from sim.worlds.params import Worlds
 
 
@@ -71,7 +72,6 @@ class NegotiationModel(mesa.Model):
         self.opposed = np.zeros((len(self.allies), W, K), dtype=bool)  # items in force each ally rejected
         self.spoiled = np.zeros((W, K), dtype=int)  # items an ally broke
         self.suspended_until = np.zeros(W, dtype=int)  # no plenary round before this day
-        self.suspended_by = np.full(W, -1)  # the party that suspended the talks last
         self.area = worlds.territory.start.astype(float)  # side A's area; side B holds the rest (sim/rules/territory.py)
         self.anchor = self.area.copy()  # the line where the current advance began
 

@@ -16,7 +16,8 @@ import pandas as pd
 
 from sim.rules.issue import Issues
 from sim.rules.utility import issue_utility
-from sim.schema.config import FORMATS, can_suspend
+from sim.schema.config import FORMATS
+from sim.worlds.keys import can_suspend
 
 
 @dataclass

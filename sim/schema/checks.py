@@ -271,4 +271,4 @@ def _check_territory(cfg: Config) -> None:
 
 def _maybe_positive(value: Any) -> bool:
     """A fixed salience > 0, or a distribution that can draw one."""
-    return support(value)[1] > 0 if isinstance(value, dict) else value > 0
+    return _high(value) > 0

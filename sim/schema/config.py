@@ -32,7 +32,7 @@ class Side(Enum):
 
 
 class Role(Enum):
-    """How a party takes part (docs/model.md, "Allies, patrons and who decides")."""
+    """How a party takes part (docs/model.md, section 11)."""
 
     table = 0  # at the table: answers the proposals on the issues it cares about (a veto player [Tsebelis2002])
     ally = 1  # fights or holds assets on its side but is not at the table: may spoil what its side agrees [Stedman1997]
@@ -138,7 +138,7 @@ class TacticConfig:
 
 @dataclass
 class SuspendConfig:
-    """A party that walks out of the talks (sim/rules/round.py, suspends) [Zartman2000; Schelling1960]."""
+    """A party that walks out of the talks (sim/agents/mediator.py, `_walk_out`) [Zartman2000; Schelling1960]."""
 
     days: Num = allowed(0, 0, 1e5, integer=True)  # how long it suspends them; 0 = it never does
     gap: Num = allowed(0.1, 0.0, 100.0)  # when its war value exceeds what the terms on the table give it by more
@@ -394,26 +394,6 @@ class Config:
     replications: int = 200
     record: RecordConfig = field(default_factory=RecordConfig)
     plots: bool = True
-
-
-def can_suspend(cfg: Config) -> bool:
-    """Whether a party at the table may suspend the talks (by its config, an event, a design
-    axis or a calibration's prior): then the tables record suspensions."""
-    sc = cfg.scenario
-
-    def maybe(days: Any) -> bool:  # a distribution may draw a positive number of days
-        return isinstance(days, dict) or days > 0
-
-    paths = [p for e in sc.events.values() for op in (e.set, e.scale, e.add) for p in _paths(op)]
-    paths += [*map(str, cfg.design.axes), *map(str, cfg.calibrate.parameters)]
-    by_name = any(".suspend." in str(path) for path in paths)
-    return by_name or any(maybe(p.suspend.days) for p in sc.parties.values() if p.role == Role.table)
-
-
-def _paths(mapping: Any, prefix: str = "") -> list[str]:
-    if not isinstance(mapping, dict) or "dist" in mapping:
-        return [prefix]
-    return [q for k, v in mapping.items() for q in _paths(v, f"{prefix}.{k}" if prefix else str(k))]
 
 
 def register() -> None:

@@ -31,6 +31,7 @@ from sim.schema.config import (
     PolicyConfig,
     Protocol,
     Range,
+    Role,
     SuspendConfig,
     TacticConfig,
     TerritoryConfig,
@@ -168,6 +169,19 @@ def event_keys(cfg: Config, targets: dict[str, Key]) -> dict[str, Key]:
 
 
 BIG_CHANGE = 1e6  # factors and amounts of an event: finite
+
+
+def can_suspend(cfg: Config) -> bool:
+    """Whether a party at the table may suspend the talks in some world: by its config, or
+    by an event, a design axis or a calibration prior on a `suspend` key. The tables then
+    record suspensions (sim/runs/outcome.py)."""
+    sc = cfg.scenario
+    paths = [*flat_paths(cfg.design.axes), *flat_paths(cfg.calibrate.parameters)]
+    paths += [path for event in sc.events.values() for op in (event.set, event.scale, event.add) for path in flat_paths(op)]
+    if any(".suspend." in path for path in paths):
+        return True
+    # a distribution may draw a positive number of days
+    return any(isinstance(p.suspend.days, dict) or p.suspend.days > 0 for p in sc.parties.values() if p.role == Role.table)
 
 
 def flat_paths(mapping: dict) -> dict:
