@@ -107,3 +107,13 @@ def paired(a: np.ndarray, b: np.ndarray) -> dict:
     half = stdtrit(n - 1, 0.975) * d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
     return {"baseline": a.mean() if n else np.nan, "value": b.mean() if n else np.nan, "difference": mean,
             "ci_low": mean - half, "ci_high": mean + half, "n": n}
+
+
+def paired_by_day(a: np.ndarray, b: np.ndarray) -> dict:
+    """`paired` for each row of (T, W) arrays at once: per day, the mean of b - a over the
+    worlds with its paired 95% t interval (the live view's difference in the share at war)."""
+    d = b.astype(float) - a.astype(float)
+    n = d.shape[1]
+    mean = d.mean(axis=1)
+    half = stdtrit(n - 1, 0.975) * d.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
+    return {"difference": mean, "ci_low": mean - half, "ci_high": mean + half, "n": n}

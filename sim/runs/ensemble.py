@@ -62,7 +62,7 @@ def blocks(config, replication_ids=None, progress: bool = False) -> Iterator[dic
     started, total = time.perf_counter(), len(point)
     for first in range(0, total, BLOCK):
         block = slice(first, first + BLOCK)
-        model = NegotiationModel(config, resolve(config, point[block], replication[block], points)).run()
+        model = run_block(config, point[block], replication[block], points)
         tables = (outcomes_table(model), rounds_table(model), timeline_table(model), worlds_table(model))
         del model  # its arrays go before the next block's are made: the model and its agents
         if total > BLOCK:  # refer to each other, so only the cycle collector frees them
@@ -72,6 +72,19 @@ def blocks(config, replication_ids=None, progress: bool = False) -> Iterator[dic
         if progress and total > BLOCK:
             left = (time.perf_counter() - started) / done * (total - done)
             print(f"[run] {done:,}/{total:,} worlds, ~{left:.0f} s left", file=sys.stderr, flush=True)
+
+
+def run_block(config, point: np.ndarray, replication: np.ndarray, points: pd.DataFrame | None = None,
+              watch=None) -> NegotiationModel:
+    """The model of one block of worlds (their design points and replications), run to the
+    horizon: the one place a config's worlds are simulated (`blocks`, the live view). `watch`,
+    if given, receives the model before its first day: the live view reads its clock for
+    progress, and stops a run a newer change has made moot (`model.running = False`).
+    """
+    model = NegotiationModel(config, resolve(config, point, replication, points))
+    if watch is not None:
+        watch(model)
+    return model.run()
 
 
 def in_round_order(rounds: pd.DataFrame) -> pd.DataFrame:
