@@ -69,21 +69,56 @@ class Browser:
                 raise RuntimeError("chromium closed the pipe")
             self.buffer += chunk
 
-    def load(self, url: str) -> dict:
-        """Open `url`; return its images [(complete, naturalWidth)] and console errors."""
+    def open(self, url: str, width: int = 1400, height: int = 1000) -> str:
+        """Open `url` in a new tab of the given size; return its session once the page has loaded."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["result"]["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["result"]["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             self.send(f"{domain}.enable", session=session)
+        self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
+                                                         "mobile": False}, session=session)
         self.send("Page.navigate", {"url": url}, session=session)
         self.wait(lambda m: m.get("method") == "Page.loadEventFired" and m.get("sessionId") == session)
-        script = "JSON.stringify(Array.from(document.images).map(i => [i.complete, i.naturalWidth]))"
-        value = self.send("Runtime.evaluate", {"expression": script, "returnByValue": True}, session=session)
-        errors = [e for e in self.events if e.get("sessionId") == session and (
+        return session
+
+    def evaluate(self, session: str, expression: str):
+        """The value of a JavaScript expression in the page (a promise awaited)."""
+        answer = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
+                           session=session)["result"]
+        if "exceptionDetails" in answer:
+            raise RuntimeError(answer["exceptionDetails"].get("exception", {}).get("description", answer["exceptionDetails"]))
+        return answer["result"].get("value")
+
+    def wait_for(self, session: str, expression: str, timeout: float = 60.0):
+        """Poll a JavaScript expression until it is truthy; return its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(session, expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the page never made {expression!r} true")
+            time.sleep(0.1)
+
+    def errors(self, session: str) -> list[dict]:
+        """The console errors and uncaught exceptions of the tab so far."""
+        return [e for e in self.events if e.get("sessionId") == session and (
             e["method"] == "Runtime.exceptionThrown"
             or (e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "assert"))
             or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error"))]
-        return {"images": json.loads(value["result"]["result"]["value"]), "errors": errors}
+
+    def screenshot(self, session: str, path) -> None:
+        import base64
+
+        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False}, session=session)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data["result"]["data"]))
+
+    def load(self, url: str) -> dict:
+        """Open `url`; return its images [(complete, naturalWidth)] and console errors."""
+        session = self.open(url)
+        script = "JSON.stringify(Array.from(document.images).map(i => [i.complete, i.naturalWidth]))"
+        return {"images": json.loads(self.evaluate(session, script)), "errors": self.errors(session)}
 
     def close(self) -> None:
         try:

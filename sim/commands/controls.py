@@ -61,9 +61,14 @@ def number(key: str, label: str, value: Any, rng: Range, *, top: float | None = 
         high = max(1.0, 4 * abs(value)) if fixed else 1.0
         high = 10 ** math.ceil(math.log10(high)) if high > 1 else high
     low = rng.low if math.isfinite(rng.low) else -high
+    step = 1 if rng.integer else (high - low) / 100
+    if rng.low_open:  # a slider's ends are values it can take: keep them inside an open range
+        low += step
+    if rng.high_open and high == rng.high:
+        high -= step
     return {"key": key, "label": label, "kind": "integer" if rng.integer else "number",
             "value": text(value) if value is not None else "", "fixed": fixed or value is None,
-            "min": low, "max": high, "step": 1 if rng.integer else (high - low) / 100,
+            "min": low, "max": high, "step": step,
             "allowed": rng.describe(), "new": new}
 
 

@@ -48,6 +48,7 @@ from sim.worlds import design
 
 ASSETS = Path(__file__).with_name("assets")
 RECORD = ("record.rounds=true", "record.timeline=true")  # the figures read both; they change no number
+WORLD_DAYS = 840_000  # worlds x days a re-run starts with, unless replications= is given
 KEEP = 50  # results a page may still save or open
 TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css",
          ".png": "image/png", ".yaml": "text/plain; charset=utf-8", ".csv": "text/plain; charset=utf-8"}
@@ -60,6 +61,7 @@ class Session:
     def __init__(self, start: list[str], config_dir: str | None = None, out: Path = Path("results/views")):
         self.start, self.config_dir, self.out = list(start), config_dir, out
         self.base = self.compose({})  # ConfigError: the command refuses its own overrides
+        self.start_values = {c["key"]: c["value"] for g in controls(self.base) for c in g["controls"]}
         self.cond = threading.Condition()
         self.asked, self.change, self.done = 0, {}, -1  # newest request id, its change, the id last finished
         self.result, self.error, self.progress = None, None, None  # last good result; error of the newest request
@@ -193,7 +195,7 @@ class Session:
         return {"id": job, "scenario": str(cfg.scenario.name), "change": change, "overrides": self.overrides(change), "worlds": W,
                 "seconds": time.perf_counter() - started, "figures": run["figures"],
                 "baseline": {k: base["figures"][k] for k in ("at_war", "agreed_by_day")},
-                "difference": difference(base, run), "controls": controls(cfg), "_config": cfg}
+                "difference": difference(base, run), "controls": controls(cfg), "start": self.start_values, "_config": cfg}
 
     def _progress(self) -> dict | None:
         if self.progress is None or self.model is None:
@@ -309,6 +311,17 @@ def handler_for(session: Session) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def starting_overrides(overrides: list[str], config_dir: str | None = None) -> list[str]:
+    """The command's overrides, led by a number of worlds that makes a re-run take about a
+    second here (`WORLD_DAYS` world-days: 10,000 worlds of the 84-day 2022 scenario, 1,000 of
+    Korea's 731 days) unless they set `replications` themselves."""
+    if any(o.lstrip("+").startswith("replications=") for o in overrides):
+        return list(overrides)
+    days = int(compose(overrides, config_dir).scenario.days)
+    worlds = int(min(10_000, max(1_000, round(WORLD_DAYS / days, -3))))
+    return [f"replications={worlds}", *overrides]
+
+
 def serve(session: Session, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
     """A server for the session on host:port (port 0: any free one), not yet serving."""
     server = ThreadingHTTPServer((host, port), handler_for(session))
@@ -327,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="results/views", help="where saved scenarios and opened runs go")
     args = parser.parse_args(argv)
     try:
-        session = Session(args.overrides, args.config_dir, Path(args.out))
+        session = Session(starting_overrides(args.overrides, args.config_dir), args.config_dir, Path(args.out))
     except ConfigError as err:
         print(f"negsim-view: error: {err}", file=sys.stderr)
         sys.exit(2)

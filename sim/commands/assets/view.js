@@ -23,7 +23,7 @@ function chart(box, { x, series, ylim, ylabel, xlabel, zero, width = 500, height
   let [y0, y1] = ylim || extent(series);
   if (y0 === y1) { y0 -= 0.5; y1 += 0.5; }
   const X = (v) => m.l + ((v - x0) / (x1 - x0)) * w, Y = (v) => m.t + h - ((v - y0) / (y1 - y0)) * h;
-  const svg = el("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img" });
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", style: `width:100%;max-width:${width * 1.6}px;height:auto` });
   for (const t of ticks(y0, y1, 5)) {
     svg.append(el("line", { x1: m.l, x2: m.l + w, y1: Y(t), y2: Y(t), stroke: "#eee" }));
     svg.append(el("text", { x: m.l - 4, y: Y(t) + 4, "text-anchor": "end" }, fmt(t)));
@@ -133,7 +133,7 @@ function buildControls(groups) {
 }
 
 function control(c) {
-  if (!(c.key in view.start)) view.start[c.key] = c.value;
+  if (!(c.key in view.start)) view.start[c.key] = c.value; // a control the starting config did not show (another tactic's)
   const value = c.key in view.change ? view.change[c.key] : view.start[c.key];
   const row = el("div", { class: "control", "data-key": c.key, title: `${c.key}: ${c.allowed}` });
   row.append(el("label", {}, c.label));
@@ -203,6 +203,7 @@ function status(state) {
 }
 
 function show(result) {
+  if (view.shown < 0) { view.start = { ...result.start }; view.change = { ...result.change }; } // a page opened on a running view
   view.shown = result.id;
   view.result = result;
   buildControls(result.controls);
