@@ -17,7 +17,7 @@ def readme_commands() -> list[str]:
     text = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
     lines = [line for block in blocks for line in block.replace("\\\n", " ").splitlines()]  # a command continued by \\
-    return [line for line in lines if line.startswith(".venv/bin/negsim")]
+    return [line for line in lines if re.match(r"\.venv/bin/negsim(\s|$)", line)]  # not negsim-view, negsim-report
 
 
 def small(line: str, folder) -> list[str]:

@@ -300,6 +300,8 @@ def test_the_server_answers_the_page_and_its_api(session):
     (["mediator.bias=2"], "mediator.bias=2 is not allowed; allowed: a number in [-1, 1]"),
     (["replications=50000"], "allowed: an integer in [1, 20000]"),
     (["experiment=leaders_meeting"], "the live view runs one parameter point"),
+    (["--port", "99999"], "argument --port: '99999' is not a port; allowed: an integer in [0, 65535]"),
+    (["--config-dir", "/nonexistent"], "is not a folder; allowed: a folder laid out like conf/"),
 ])
 def test_the_command_refuses_bad_overrides_in_one_line(args, words):
     done = negsim(*args, module="sim.commands.view", timeout=120)
@@ -315,3 +317,29 @@ def test_the_view_starts_with_about_a_seconds_worth_of_worlds_unless_told():
     assert starting_overrides(["scenario=korea_1951"]) == ["replications=1000", "scenario=korea_1951"]  # 731 days
     assert starting_overrides(["scenario.days=300"]) == ["replications=3000", "scenario.days=300"]
     assert starting_overrides(["replications=77"]) == ["replications=77"]
+
+
+def readme_view_commands() -> list[list[str]]:
+    text = (ROOT / "README.md").read_text()
+    lines = [line.split("#")[0].split() for line in text.splitlines() if line.startswith(".venv/bin/negsim-view")]
+    return [[a for a in line[1:] if a not in ("--port", "0")] for line in lines]
+
+
+def test_readme_shows_view_commands():
+    assert len(readme_view_commands()) >= 3
+
+
+@pytest.mark.parametrize("args", readme_view_commands())
+def test_every_readme_view_command_starts_and_prints_its_address(args, tmp_path):
+    import subprocess
+    import sys
+
+    server = subprocess.Popen([sys.executable, "-m", "sim.commands.view", *args, "--port", "0", "--out", str(tmp_path)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        assert re.fullmatch(r"negsim-view: \S+ at http://127\.0\.0\.1:\d+/ \(Ctrl-C to stop\)\n", line), (
+            line, server.stderr.read() if server.poll() is not None else "")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -7,6 +7,7 @@ writes a config that `negsim --config-dir` runs to the numbers on the page."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -81,6 +82,11 @@ def test_moving_a_slider_reruns_and_changes_a_figure(page):
     effect = browser.evaluate(tab, "document.querySelector('[data-outcome=at_war_end]').textContent")
     assert "pp [" in effect
     assert browser.errors(tab) == []
+    if os.environ.get("NEGSIM_SCREENSHOT"):  # README's picture: NEGSIM_SCREENSHOT=docs/view.png pytest tests/test_view_page.py
+        browser.evaluate(tab, "document.querySelectorAll('details').forEach(d => d.open ="
+                              " /^(Worlds|Mediator)/.test(d.querySelector('summary').textContent));"
+                              " document.getElementById('controls').scrollTop = 0")
+        browser.screenshot(tab, os.environ["NEGSIM_SCREENSHOT"])
 
 
 def test_a_bad_value_shows_the_command_lines_error_and_keeps_the_last_result(page):

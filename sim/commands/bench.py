@@ -13,6 +13,8 @@ ratios, measured in the same run, more than the seconds, which vary with the mac
                 Latin hypercube over ten parameters: worlds/s and peak memory
   long          the korea_1951 scenario, 1,000 worlds over its 731 days (the long horizon), with
                 and without its rounds and timeline tables, against 1,000 worlds of the 2022 scenario
+  view          negsim-view: from a change's request to its updated figure data over HTTP, 1,000 and
+                10,000 worlds of the 2022 scenario, against simulate() of the same worlds (outcomes only)
   stream        a design of 1,000,000 worlds (Latin hypercube, 100,000 points x 10 worlds, PRIM),
                 its tables streamed to Parquet block by block: wall time and peak memory
   sobol         `negsim experiment=sensitivity_2022` (22,528 points x 10 worlds), start to page
@@ -44,7 +46,7 @@ from sim.schema.checks import validate
 from sim.schema.config import to_config
 
 SIZES = (1, 100, 1_000, 10_000)
-SECTIONS = ("startup", "lockstep", "mechanisms", "per-world", "designs", "long", "stream", "sobol", "calibration", "sweeps", "disk", "profile")
+SECTIONS = ("startup", "lockstep", "mechanisms", "per-world", "designs", "long", "view", "stream", "sobol", "calibration", "sweeps", "disk", "profile")
 MECHANISMS = ("power_shift", "private_information", "red_lines", "audience_costs", "war_driven_aspirations")
 DRAWN = (  # ten judgement values of the 2022 scenario, drawn per world over their ranges
     "scenario.parties.russia.optimism={dist: uniform, low: 0, high: 0.5}",
@@ -221,6 +223,42 @@ def long_horizon(repeats: int) -> None:
     print(f"seconds per world-day, korea / 2022: {per_day:.2f}")
 
 
+def view(repeats: int) -> None:
+    """A browser's round trip without the browser: POST the change, long-poll its state until
+    the result is in, read the JSON. Each repeat moves the mediator's bias to a new value."""
+    import threading
+    import urllib.request
+
+    from sim.commands.view import Session, serve
+
+    targets = {1_000: 0.5, 10_000: 2.0}
+    for worlds, target in targets.items():
+        session = Session([f"replications={worlds}"], out=Path(tempfile.mkdtemp(prefix="bench-view-")))
+        server = serve(session, port=0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        session.state(1, timeout=600)
+        biases = iter(f"{0.01 * i:.2f}" for i in range(1, 100))
+
+        def change():
+            body = json.dumps({"change": {"mediator.bias": next(biases)}}).encode()
+            request = urllib.request.Request(url + "/api/run", data=body, headers={"Content-Type": "application/json"})
+            job = json.load(urllib.request.urlopen(request))["id"]
+            while True:
+                state = json.load(urllib.request.urlopen(f"{url}/api/state?wait={job}&timeout=30"))
+                if state["done"] >= job:
+                    assert state["result"]["id"] == job, state.get("error")
+                    return
+
+        took = seconds(change, repeats)
+        reference = seconds(lambda: simulate(config(worlds)), repeats)
+        server.shutdown()
+        server.server_close()
+        print(f"{worlds:>6,} worlds: change to figure data {fmt(took, ' s')} (target {target:g} s: "
+              f"{'met' if statistics.median(took) <= target else 'not met'}); simulate() alone {fmt(reference, ' s')}; "
+              f"ratio {statistics.median(took) / statistics.median(reference):.2f}")
+
+
 def stream() -> None:
     import pyarrow.parquet as pq
 
@@ -342,7 +380,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"negsim benchmark on {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M')}; "
           f"load {os.getloadavg()[0]:.1f}")
     run = {"startup": lambda: startup(repeats), "lockstep": lambda: lockstep(repeats, args.loop_cap), "mechanisms": lambda: mechanisms(repeats),
-           "per-world": lambda: per_world(repeats), "designs": lambda: designs(repeats), "long": lambda: long_horizon(repeats), "stream": stream, "sobol": sobol,
+           "per-world": lambda: per_world(repeats), "designs": lambda: designs(repeats), "long": lambda: long_horizon(repeats),
+           "view": lambda: view(repeats), "stream": stream, "sobol": sobol,
            "calibration": lambda: calibration(args.draws), "sweeps": sweeps, "disk": disk, "profile": profile}
     for name in chosen:
         print(f"\n== {name}")

@@ -43,6 +43,7 @@ Commands
                                          as one design in one process, or its analysis or calibration
   negsim -m KEY=V1,V2 [KEY=V1,V2 ...]    an ad-hoc sweep, one point per combination
   negsim-report FOLDER                   aggregate a sweep folder, finished or not
+  negsim-view [KEY=VALUE ...]            a live view in the browser: change values, see thousands of worlds
   python -m sim.bench                    the benchmark
 
 Examples

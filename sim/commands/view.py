@@ -62,7 +62,7 @@ class Session:
         self.start, self.config_dir, self.out = list(start), config_dir, out
         self.base = self.compose({})  # ConfigError: the command refuses its own overrides
         self.start_values = {c["key"]: c["value"] for g in controls(self.base) for c in g["controls"]}
-        self.cond = threading.Condition()
+        self.cond, self.writing = threading.Condition(), threading.Lock()
         self.asked, self.change, self.done = 0, {}, -1  # newest request id, its change, the id last finished
         self.result, self.error, self.progress = None, None, None  # last good result; error of the newest request
         self.model, self.shown = None, {}  # the model running now; id -> config of each published result
@@ -231,7 +231,8 @@ class Session:
 
         cfg, _ = self.config_of(result_id)
         folder = self.out / "runs" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S_%f")
-        study.run(cfg, folder, question="The live view's config, opened as a run.")
+        with self.writing:  # one at a time: Matplotlib draws the plots, and it is not thread-safe
+            study.run(cfg, folder, question="The live view's config, opened as a run.")
         return {"folder": str(folder), "report": f"/files/{folder.relative_to(self.out).as_posix()}/report.html"}
 
 
@@ -329,16 +330,36 @@ def serve(session: Session, host: str = "127.0.0.1", port: int = 8765) -> Thread
     return server
 
 
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, as every refusal of negsim's (argparse adds its usage)
+        print(f"negsim-view: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def port_number(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port; allowed: an integer in [0, 65535] (0: any free one)")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="negsim-view", description="A live view of a scenario in the browser: change its values, see "
         "the outcome of thousands of worlds and the difference from the starting config.",
         epilog="Example: negsim-view scenario=korea_1951 replications=2000")
     parser.add_argument("overrides", nargs="*", help="KEY=VALUE overrides, as negsim takes them")
-    parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free one; default 8765)")
+    parser.add_argument("--port", type=port_number, default=8765, help="port on 127.0.0.1 (0: any free one; default 8765)")
     parser.add_argument("--config-dir", default=None, help="a folder laid out like conf/, as negsim --config-dir")
     parser.add_argument("--out", default="results/views", help="where saved scenarios and opened runs go")
     args = parser.parse_args(argv)
+    try:
+        _serve(args)
+    except KeyboardInterrupt:  # Ctrl-C while it starts, or while it serves: nothing is being written
+        print("negsim-view: stopped", file=sys.stderr)
+        sys.exit(130)
+
+
+def _serve(args) -> None:
     try:
         session = Session(starting_overrides(args.overrides, args.config_dir), args.config_dir, Path(args.out))
     except ConfigError as err:
@@ -354,11 +375,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"negsim-view: {session.base.scenario.name} at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        print("negsim-view: stopped", file=sys.stderr)
     finally:
         server.server_close()
-
 
 if __name__ == "__main__":
     main()
