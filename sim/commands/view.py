@@ -83,7 +83,8 @@ class Session:
 
     def compose(self, change: dict):
         """The checked config of a change; ConfigError with the command line's line."""
-        cfg = self._applied(change) if change and getattr(self, "base", None) is not None else None
+        started = getattr(self, "base", None) is not None
+        cfg = (self._applied(change) if change else self.base) if started else None
         if cfg is None:  # the start, or a change the quick way refused: Hydra's compose says why
             try:
                 cfg = compose([*self.overrides(change), *RECORD], self.config_dir)
