@@ -344,3 +344,11 @@ def test_every_readme_view_command_starts_and_prints_its_address(args, tmp_path)
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_a_distribution_typed_in_a_field_is_drawn_per_world(session):
+    state = ask(session, {"scenario.parties.russia.optimism": "{dist: uniform, low: 0, high: 0.6}"})
+    assert state["error"] is None
+    shown = {c["key"]: c for g in state["result"]["controls"] for c in g["controls"]}
+    optimism = shown["scenario.parties.russia.optimism"]
+    assert optimism["value"] == "{dist: uniform, low: 0, high: 0.6}" and not optimism["fixed"]  # no slider for it
