@@ -352,3 +352,16 @@ def test_a_distribution_typed_in_a_field_is_drawn_per_world(session):
     shown = {c["key"]: c for g in state["result"]["controls"] for c in g["controls"]}
     optimism = shown["scenario.parties.russia.optimism"]
     assert optimism["value"] == "{dist: uniform, low: 0, high: 0.6}" and not optimism["fixed"]  # no slider for it
+
+
+def test_a_newer_change_stops_the_run_under_way(tmp_path):
+    session = Session(["replications=8000"], out=tmp_path)
+    session.state(1, timeout=120)
+    session.submit({"mediator.bias": "0.3"})
+    while not (session.progress and session.progress["stage"] == "change"):
+        threading.Event().wait(0.005)
+    running = session.model
+    last = session.submit({"mediator.bias": "0.35"})
+    state = session.state(last, timeout=120)
+    assert running.time < running.days  # it stopped before its horizon
+    assert state["result"]["id"] == last and state["result"]["change"] == {"mediator.bias": "0.35"}

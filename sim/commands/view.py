@@ -60,12 +60,13 @@ class Session:
 
     def __init__(self, start: list[str], config_dir: str | None = None, out: Path = Path("results/views")):
         self.start, self.config_dir, self.out = list(start), config_dir, out
+        self.base = None
         self.base = self.compose({})  # ConfigError: the command refuses its own overrides
         self.start_values = {c["key"]: c["value"] for g in controls(self.base) for c in g["controls"]}
         self.cond, self.writing = threading.Condition(), threading.Lock()
         self.asked, self.change, self.done = 0, {}, -1  # newest request id, its change, the id last finished
         self.result, self.error, self.progress = None, None, None  # last good result; error of the newest request
-        self.model, self.shown = None, {}  # the model running now; id -> config of each published result
+        self.model, self.shown = None, {}  # the model running now; id -> (config, change) of each published result
         self.baselines: dict[int, dict] = {}  # worlds -> digest of the starting config
         self.submit({})
         threading.Thread(target=self._work, daemon=True, name="negsim-view-worker").start()
@@ -77,14 +78,13 @@ class Session:
         change (`+key=value` where the starting config has no such key yet)."""
         out = [*self.start]
         for key, value in change.items():
-            new = getattr(self, "base", None) is not None and OmegaConf.select(self.base, key, default="?") == "?"
+            new = self.base is not None and OmegaConf.select(self.base, key, default="?") == "?"
             out.append(f"{'+' if new else ''}{key}={value}")
         return out
 
     def compose(self, change: dict):
         """The checked config of a change; ConfigError with the command line's line."""
-        started = getattr(self, "base", None) is not None
-        cfg = (self._applied(change) if change else self.base) if started else None
+        cfg = None if self.base is None else self._applied(change) if change else self.base
         if cfg is None:  # the start, or a change the quick way refused: Hydra's compose says why
             try:
                 cfg = compose([*self.overrides(change), *RECORD], self.config_dir)
