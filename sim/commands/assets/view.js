@@ -175,14 +175,24 @@ async function post(path, body) {
 }
 
 async function run() {
-  const { id } = await post("/api/run", { change: view.change });
-  view.asked = id;
-  follow(id);
+  try {
+    const { id } = await post("/api/run", { change: view.change });
+    view.asked = id;
+    follow(id);
+  } catch (err) {
+    $("status-text").textContent = "negsim-view is not answering (stopped?); the last result stays on screen";
+  }
 }
 
 async function follow(id) {
   for (;;) {
-    const state = await (await fetch(`/api/state?wait=${id}&have=${view.shown}`)).json();
+    let state;
+    try {
+      state = await (await fetch(`/api/state?wait=${id}&have=${view.shown}`)).json();
+    } catch (err) { // the command was stopped: say so, keep what is shown
+      $("status-text").textContent = "negsim-view is not answering (stopped?); the last result stays on screen";
+      return;
+    }
     if (id !== view.asked) return; // a newer change took over
     status(state);
     if (state.result && state.result.id >= id && state.result.id > view.shown) show(state.result);
