@@ -57,7 +57,7 @@ def test_help_says_what_negsim_does_its_commands_and_where_the_reference_is(caps
     first = text.splitlines()[0]
     assert first.startswith("negsim ") and "simulation of negotiations" in first and "war" in first
     for command in ("negsim [KEY=VALUE", "negsim experiment=", "negsim -m ", "negsim-report FOLDER",
-                    "python -m sim.bench"):
+                    "negsim-view [KEY=VALUE", "python -m sim.bench"):
         assert command in text, command
     assert "Examples" in text and "Config reference: README.md" in text and "sim/schema/config.py" in text
     assert "negsim --cfg job" in text  # the config dump is behind a flag, not in the help
