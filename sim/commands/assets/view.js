@@ -17,7 +17,7 @@ const el = (tag, attrs = {}, text) => {
 const SVG_TAGS = new Set(["path", "line", "text", "g", "rect", "circle", "polyline"]);
 
 // -- a line chart with bands --------------------------------------------------------------------
-function chart(box, { x, series, ylim, ylabel, xlabel, zero, width = 500, height = 250 }) {
+function chart(box, { x, series, ylim, ylabel, xlabel, zero, start, width = 500, height = 250 }) {
   const m = { l: 46, r: 10, t: 8, b: 34 }, w = width - m.l - m.r, h = height - m.t - m.b;
   const xs = x.filter((v) => v !== null), x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1);
   let [y0, y1] = ylim || extent(series);
@@ -28,7 +28,7 @@ function chart(box, { x, series, ylim, ylabel, xlabel, zero, width = 500, height
     svg.append(el("line", { x1: m.l, x2: m.l + w, y1: Y(t), y2: Y(t), stroke: "#eee" }));
     svg.append(el("text", { x: m.l - 4, y: Y(t) + 4, "text-anchor": "end" }, fmt(t)));
   }
-  for (const t of ticks(x0, x1, 8)) svg.append(el("text", { x: X(t), y: m.t + h + 14, "text-anchor": "middle" }, fmt(t)));
+  for (const t of ticks(x0, x1, 7)) svg.append(el("text", { x: X(t), y: m.t + h + 14, "text-anchor": "middle" }, start ? dated(start, t, x1) : fmt(t)));
   svg.append(el("text", { x: m.l + w / 2, y: height - 4, "text-anchor": "middle" }, xlabel || ""));
   svg.append(el("text", { x: 10, y: m.t + h / 2, transform: `rotate(-90 10 ${m.t + h / 2})`, "text-anchor": "middle" }, ylabel || ""));
   if (zero && y0 < 0 && y1 > 0) svg.append(el("line", { x1: m.l, x2: m.l + w, y1: Y(0), y2: Y(0), stroke: "#888" }));
@@ -58,6 +58,13 @@ function ticks(a, b, n) {
   const step = Math.pow(10, Math.floor(Math.log10((b - a) / n))), k = [1, 2, 5, 10].find((f) => (b - a) / (f * step) <= n) * step;
   const out = []; for (let t = Math.ceil(a / k) * k; t <= b + 1e-9; t += k) out.push(+t.toFixed(10)); return out;
 }
+// day d of a scenario as a date: "24 Feb" within a year of its start, "Jul 1952" beyond
+function dated(start, d, last) {
+  const day = new Date(Date.parse(start + "T00:00:00Z") + d * 86400000);
+  const month = day.toLocaleString("en", { month: "short", timeZone: "UTC" });
+  return last > 366 ? `${month} ${day.getUTCFullYear()}` : `${day.getUTCDate()} ${month}`;
+}
+const pct = (v) => (v === null ? "–" : `${Math.round(100 * v)}%`);
 const fmt = (v) => (Math.abs(v) >= 1000 ? v.toLocaleString("en") : +v.toFixed(3) + "");
 function legend(series) {
   const box = el("div", { class: "legend" });
@@ -70,23 +77,23 @@ function legend(series) {
 
 // -- figures ---------------------------------------------------------------------------------
 function draw(result) {
-  const f = result.figures, days = f.days, since = `day (0 = ${f.start_date})`;
+  const f = result.figures, days = f.days, since = "date (day 0: " + f.start_date + ")", start = f.start_date;
   const issues = Object.keys(f.agreed_by_day);
   const agreed = issues.flatMap((k, i) => [
-    { label: k, y: f.agreed_by_day[k].share, lo: f.agreed_by_day[k].low, hi: f.agreed_by_day[k].high, color: COLORS[i % 8] },
+    { label: `${k}: ${pct(f.agreed_by_day[k].share.at(-1))}`, y: f.agreed_by_day[k].share, lo: f.agreed_by_day[k].low, hi: f.agreed_by_day[k].high, color: COLORS[i % 8] },
     { label: `${k} (start)`, y: result.baseline.agreed_by_day[k].share, color: COLORS[i % 8], dash: true }]);
-  chart(box("agreed_by_day"), { x: days, series: agreed, ylim: [0, 1], ylabel: "share agreed", xlabel: since });
-  chart(box("at_war"), { x: days, ylim: [0, 1], ylabel: "share at war", xlabel: since, series: [
-    { label: `now (${result.worlds.toLocaleString("en")} worlds)`, y: f.at_war.share, lo: f.at_war.low, hi: f.at_war.high, color: "#333" },
-    { label: "starting config", y: result.baseline.at_war.share, color: "#333", dash: true, legend: true }] });
+  chart(box("agreed_by_day"), { x: days, series: agreed, ylim: [0, 1], ylabel: "share agreed", xlabel: since, start });
+  chart(box("at_war"), { x: days, ylim: [0, 1], ylabel: "share at war", xlabel: since, start, series: [
+    { label: `now (${result.worlds.toLocaleString("en")} worlds): ${pct(f.at_war.share.at(-1))} at the end`, y: f.at_war.share, lo: f.at_war.low, hi: f.at_war.high, color: "#333" },
+    { label: `starting config: ${pct(result.baseline.at_war.share.at(-1))}`, y: result.baseline.at_war.share, color: "#333", dash: true, legend: true }] });
   const d = result.difference.at_war;
-  chart(box("difference"), { x: days, zero: true, ylabel: "share at war: now − start", xlabel: since,
+  chart(box("difference"), { x: days, zero: true, ylabel: "share at war: now − start", xlabel: since, start,
     series: [{ label: "difference in the share at war", y: d.difference, lo: d.ci_low, hi: d.ci_high, color: "#a0522d" }] });
   effects(result.difference.effects);
   const beliefs = Object.entries(f.beliefs).map(([p, b], i) => ({ label: `${p}'s belief (side ${f.sides[p]})`, y: b.median, lo: b.low, hi: b.high, color: COLORS[(i + 1) % 8] }));
-  chart(box("balance"), { x: days, ylim: [0, 1], ylabel: "P(side A prevails)", xlabel: since,
+  chart(box("balance"), { x: days, ylim: [0, 1], ylabel: "P(side A prevails)", xlabel: since, start,
     series: [{ label: "true balance", y: f.balance.median, lo: f.balance.low, hi: f.balance.high, color: "#000" }, ...beliefs] });
-  chart(box("territory"), { x: days, ylabel: "side A's share of the area", xlabel: since,
+  chart(box("territory"), { x: days, ylabel: "side A's share of the area", xlabel: since, start,
     series: [{ label: "side A's share", y: f.territory.median, lo: f.territory.low, hi: f.territory.high, color: "#556b2f" }] });
   const grid = el("div", { class: "small-multiples" }, undefined);
   for (const issue of issues) {
@@ -94,7 +101,7 @@ function draw(result) {
     cell.append(el("div", { style: "font-size:12px;font-weight:600" }, issue));
     grid.append(cell);
     if (!p.days.length || !parties.length) { cell.append(el("div", {}, "no rounds held")); continue; }
-    chart(cell.appendChild(el("div")), { x: p.days, ylim: [0, 1], width: 330, height: 200, xlabel: "day of the round",
+    chart(cell.appendChild(el("div")), { x: p.days, ylim: [0, 1], width: 330, height: 200, xlabel: "date of the round", start,
       series: parties.map((q) => ({ label: q, y: p[q].median, lo: p[q].low, hi: p[q].high, color: COLORS[Object.keys(f.sides).indexOf(q) % 8] })) });
   }
   box("positions").replaceChildren(grid);
