@@ -19,6 +19,8 @@ import pytest
 import yaml
 from conftest import ROOT, make_cfg, negsim
 
+from sim.worlds.keys import flat_paths
+
 GUIDE = ROOT / "docs" / "outputs.md"
 BIBLIOGRAPHY = ROOT / "docs" / "bibliography.md"
 TABLES = ("outcomes", "rounds", "timeline", "worlds")
@@ -147,14 +149,9 @@ def test_the_guide_lists_the_columns_of_allies_and_suspensions_with_the_korean_s
     config = yaml.safe_load((out / "config.yaml").read_text())
     parties = config["scenario"]["parties"]
 
-    def drawn(node, prefix):  # the config's values written as distributions: the worlds' parameter columns
-        if isinstance(node, dict):
-            if "dist" in node:
-                return [prefix]
-            return [q for k, v in node.items() for q in drawn(v, f"{prefix}.{k}")]
-        return []
-
-    names["<parameter>"] = drawn(config["scenario"], "scenario")
+    # the config's values written as distributions: the worlds' parameter columns
+    names["<parameter>"] = [f"scenario.{path}" for path, value in flat_paths(config["scenario"]).items()
+                            if isinstance(value, dict)]
     assert names["<parameter>"] == ["scenario.events.patron_leadership_change.day"]
     not_fighting = {f"capability_{name}" for name, p in parties.items() if not p["belligerent"]}  # "for belligerents"
     for table in TABLES:

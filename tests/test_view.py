@@ -181,6 +181,7 @@ def test_a_change_applied_the_quick_way_is_the_config_compose_gives():
     change["scenario.mechanisms.red_lines.enabled"] = "false"  # red lines at 0.37 would leave no possible terms
     quick = session._applied(change)
     assert quick is not None
+    quick = quick[0]
     full = compose([*session.overrides(change), "record.rounds=true", "record.timeline=true"])
     assert OmegaConf.to_container(quick) == OmegaConf.to_container(full)
 
@@ -311,13 +312,16 @@ def test_the_command_refuses_bad_overrides_in_one_line(args, words):
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
-def test_the_view_starts_with_about_a_seconds_worth_of_worlds_unless_told():
-    from sim.commands.view import starting_overrides
+def test_the_view_starts_with_about_a_seconds_worth_of_worlds_unless_told(tmp_path):
+    from sim.commands.view import worlds_for
 
-    assert starting_overrides([]) == ["replications=10000"]  # 84 days
-    assert starting_overrides(["scenario=korea_1951"]) == ["replications=1000", "scenario=korea_1951"]  # 731 days
-    assert starting_overrides(["scenario.days=300"]) == ["replications=3000", "scenario.days=300"]
-    assert starting_overrides(["replications=77"]) == ["replications=77"]
+    assert [worlds_for(d) for d in (84, 731, 300, 10, 5000)] == [10_000, 1_000, 3_000, 10_000, 1_000]
+    sized = Session(["scenario.days=300"], out=tmp_path, sized=True)
+    assert sized.start == ["replications=3000", "scenario.days=300"] and sized.base.replications == 3000
+    told = Session(["replications=77"], out=tmp_path, sized=True)
+    assert told.start == ["replications=77"] and told.base.replications == 77
+    for s in (sized, told):
+        s.state(1, timeout=120)  # their first runs done before the next test composes
 
 
 def readme_view_commands() -> list[list[str]]:

@@ -42,7 +42,6 @@ from sim.commands.controls import WORLDS, controls
 from sim.commands.precheck import check_config, compose, one_line, spelled
 from sim.runs.digest import as_list, digest
 from sim.runs.ensemble import run_block
-from sim.schema.checks import validate
 from sim.schema.config import ConfigError, to_config
 from sim.worlds import design
 
@@ -58,10 +57,16 @@ class Session:
     """The starting config, the newest change and the last good result; one worker thread
     runs the changes, newest first, and publishes each result whole."""
 
-    def __init__(self, start: list[str], config_dir: str | None = None, out: Path = Path("results/views")):
+    def __init__(self, start: list[str], config_dir: str | None = None, out: Path = Path("results/views"),
+                 sized: bool = False):
+        """`sized`: without `replications=` among `start`, begin with `worlds_for` its horizon."""
         self.start, self.config_dir, self.out = list(start), config_dir, out
         self.base = None
-        self.base = self.compose({})  # ConfigError: the command refuses its own overrides
+        self.base = self.compose({})[0]  # ConfigError: the command refuses its own overrides
+        if sized and not any(o.lstrip("+").startswith("replications=") for o in start):
+            worlds = worlds_for(int(self.base.scenario.days))
+            self.base = self.compose({"replications": str(worlds)})[0]
+            self.start = [f"replications={worlds}", *self.start]
         self.start_values = {c["key"]: c["value"] for g in controls(self.base) for c in g["controls"]}
         self.cond, self.writing = threading.Condition(), threading.Lock()
         self.asked, self.change, self.done = 0, {}, -1  # newest request id, its change, the id last finished
@@ -82,36 +87,42 @@ class Session:
             out.append(f"{'+' if new else ''}{key}={value}")
         return out
 
-    def compose(self, change: dict):
-        """The checked config of a change; ConfigError with the command line's line."""
-        cfg = None if self.base is None else self._applied(change) if change else self.base
-        if cfg is None:  # the start, or a change the quick way refused: Hydra's compose says why
+    def compose(self, change: dict) -> tuple:
+        """(DictConfig, checked Config) of a change; ConfigError with the command line's line."""
+        if self.base is None:
+            quick = None
+        elif change:
+            quick = self._applied(change)
+        else:
+            quick = self.base, to_config(self.base)
+        if quick is None:  # the start, or a change the quick way refused: Hydra's compose says why
             try:
                 cfg = compose([*self.overrides(change), *RECORD], self.config_dir)
             except (HydraException, OmegaConfBaseException) as err:
                 raise ConfigError(one_line(err)) from None
-        config = to_config(cfg)
+            quick = cfg, to_config(cfg)
+        cfg, config = quick
         if design.is_design(config) or config.calibrate.parameters:
             raise ConfigError("design.axes: the live view runs one parameter point; allowed: a config without "
                               "design axes or calibration (run studies with negsim experiment=NAME)")
         if cfg.replications not in WORLDS:
             raise ConfigError(f"replications={cfg.replications} is not allowed in the live view; allowed: "
                               f"{WORLDS.describe()} (one lockstep block; larger ensembles: negsim replications=N)")
-        return cfg
+        return cfg, config
 
     def _applied(self, change: dict):
         """The starting config with a change's overrides applied as Hydra applies command-line
         overrides to a composed config (`OmegaConf.update`, merging; `+key` adding), then
         checked: the same config as `compose` in a tenth of its time. None if anything
-        refuses it; `compose` then gives the command line's own line."""
+        refuses it; `compose` then gives the command line's own line. (DictConfig, Config)."""
         cfg = copy.deepcopy(self.base)
         try:
             for override in OverridesParser.create().parse_overrides(spelled(self.overrides(change)[len(self.start):])):
                 OmegaConf.update(cfg, override.key_or_group, override.value(), merge=True, force_add=override.is_add())
-            check_config(cfg)
+            config = check_config(cfg)
         except Exception:  # noqa: BLE001 - any refusal is worded by the slow way
             return None
-        return cfg
+        return cfg, config
 
     def submit(self, change: dict) -> int:
         """Queue a change (it replaces any change not yet started, and stops the run under way)."""
@@ -151,7 +162,7 @@ class Session:
                     self.cond.wait()
                 job, change = self.asked, dict(self.change)
             try:
-                published, error = self._run(job, change), None
+                published, error = self._run(job, change), None  # (result, config) or None
             except ConfigError as err:
                 published, error = None, {"id": job, "message": f"negsim: error: {err}"}
             except Exception as err:  # noqa: BLE001 - the view stays up; the page shows what broke
@@ -160,17 +171,16 @@ class Session:
                 self.model, self.progress, self.done = None, None, job
                 if job == self.asked:  # superseded work is dropped, never published
                     if published is not None:
-                        self.result, self.error = published, None
-                        self.shown[job] = (published.pop("_config"), change)
+                        (self.result, cfg), self.error = published, None
+                        self.shown[job] = (cfg, change)
                         for old in sorted(self.shown)[:-KEEP]:
                             del self.shown[old]
                     else:
                         self.error = error
                 self.cond.notify_all()
 
-    def _simulate(self, cfg, stage: str, job: int) -> dict | None:
-        """The digest of the config's worlds; None if a newer change made this one moot."""
-        config = validate(to_config(cfg))
+    def _simulate(self, config, stage: str, job: int) -> dict | None:
+        """The digest of the checked config's worlds; None if a newer change made this one moot."""
         W = config.replications
 
         def watch(model):
@@ -182,21 +192,22 @@ class Session:
         model = run_block(config, np.zeros(W, dtype=int), np.arange(W), watch=watch)
         return digest(model) if stage == "baseline" or job == self.asked else None
 
-    def _run(self, job: int, change: dict) -> dict | None:
+    def _run(self, job: int, change: dict) -> tuple | None:
+        """(the result the page draws, its config), or None if a newer change made it moot."""
         started = time.perf_counter()
-        cfg = self.compose(change)
-        W = int(cfg.replications)
+        cfg, config = self.compose(change)
+        W = config.replications
         if W not in self.baselines:
-            self.baselines[W] = self._simulate(self.compose({"replications": W}), "baseline", job)
+            self.baselines[W] = self._simulate(self.compose({"replications": W})[1], "baseline", job)
         base = self.baselines[W]
         same = all(k == "replications" for k in change)
-        run = base if same else self._simulate(cfg, "change", job)
+        run = base if same else self._simulate(config, "change", job)
         if run is None or job != self.asked:
             return None
         return {"id": job, "scenario": str(cfg.scenario.name), "change": change, "overrides": self.overrides(change), "worlds": W,
                 "seconds": time.perf_counter() - started, "figures": run["figures"],
                 "baseline": {k: base["figures"][k] for k in ("at_war", "agreed_by_day")},
-                "difference": difference(base, run), "controls": controls(cfg), "start": self.start_values, "_config": cfg}
+                "difference": difference(base, run), "controls": controls(cfg), "start": self.start_values}, cfg
 
     def _progress(self) -> dict | None:
         if self.progress is None or self.model is None:
@@ -313,15 +324,10 @@ def handler_for(session: Session) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def starting_overrides(overrides: list[str], config_dir: str | None = None) -> list[str]:
-    """The command's overrides, led by a number of worlds that makes a re-run take about a
-    second here (`WORLD_DAYS` world-days: 10,000 worlds of the 84-day 2022 scenario, 1,000 of
-    Korea's 731 days) unless they set `replications` themselves."""
-    if any(o.lstrip("+").startswith("replications=") for o in overrides):
-        return list(overrides)
-    days = int(compose(overrides, config_dir).scenario.days)
-    worlds = int(min(10_000, max(1_000, round(WORLD_DAYS / days, -3))))
-    return [f"replications={worlds}", *overrides]
+def worlds_for(days: int) -> int:
+    """The worlds a view starts with: about `WORLD_DAYS` world-days, a re-run of about a second
+    here (10,000 worlds of the 84-day 2022 scenario, 1,000 of Korea's 731 days)."""
+    return int(min(10_000, max(1_000, round(WORLD_DAYS / days, -3))))
 
 
 def serve(session: Session, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
@@ -362,7 +368,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _serve(args) -> None:
     try:
-        session = Session(starting_overrides(args.overrides, args.config_dir), args.config_dir, Path(args.out))
+        session = Session(args.overrides, args.config_dir, Path(args.out), sized=True)
     except ConfigError as err:
         print(f"negsim-view: error: {err}", file=sys.stderr)
         sys.exit(2)

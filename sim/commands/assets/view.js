@@ -23,6 +23,7 @@ function chart(box, { x, series, ylim, ylabel, xlabel, zero, start, width = 500,
   let [y0, y1] = ylim || extent(series);
   if (y0 === y1) { y0 -= 0.5; y1 += 0.5; }
   const X = (v) => m.l + ((v - x0) / (x1 - x0)) * w, Y = (v) => m.t + h - ((v - y0) / (y1 - y0)) * h;
+  series = series.map((s, i) => ({ ...s, color: s.color || COLORS[i % COLORS.length] })); // the legend's colours too
   const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", style: `width:100%;max-width:${width * 1.6}px;height:auto` });
   for (const t of ticks(y0, y1, 5)) {
     svg.append(el("line", { x1: m.l, x2: m.l + w, y1: Y(t), y2: Y(t), stroke: "#eee" }));
@@ -32,8 +33,8 @@ function chart(box, { x, series, ylim, ylabel, xlabel, zero, start, width = 500,
   svg.append(el("text", { x: m.l + w / 2, y: height - 4, "text-anchor": "middle" }, xlabel || ""));
   svg.append(el("text", { x: 10, y: m.t + h / 2, transform: `rotate(-90 10 ${m.t + h / 2})`, "text-anchor": "middle" }, ylabel || ""));
   if (zero && y0 < 0 && y1 > 0) svg.append(el("line", { x1: m.l, x2: m.l + w, y1: Y(0), y2: Y(0), stroke: "#888" }));
-  series.forEach((s, i) => {
-    const color = s.color || COLORS[i % COLORS.length];
+  series.forEach((s) => {
+    const color = s.color;
     if (s.lo && s.hi) {
       const top = [], bottom = [];
       x.forEach((v, j) => { if (s.lo[j] !== null && s.hi[j] !== null) { top.push(`${X(v)},${Y(s.hi[j])}`); bottom.unshift(`${X(v)},${Y(s.lo[j])}`); } });
@@ -68,9 +69,8 @@ const pct = (v) => (v === null ? "–" : `${Math.round(100 * v)}%`);
 const fmt = (v) => (Math.abs(v) >= 1000 ? v.toLocaleString("en") : +v.toFixed(3) + "");
 function legend(series) {
   const box = el("div", { class: "legend" });
-  series.filter((s) => !s.dash || s.legend).forEach((s, i) => {
-    const key = el("span", { style: `color:${s.color || COLORS[i % COLORS.length]};margin-right:10px;font-size:12px` }, `— ${s.label}`);
-    box.append(key);
+  series.filter((s) => !s.dash || s.legend).forEach((s) => {
+    box.append(el("span", { style: `color:${s.color};margin-right:10px;font-size:12px` }, `— ${s.label}`));
   });
   return box;
 }
@@ -113,11 +113,13 @@ function effects(rows) {
   const head = el("tr"); ["outcome", "start", "now", "difference [95% CI]", "worlds"].forEach((t) => head.append(el("th", {}, t)));
   table.append(head);
   for (const r of rows) {
-    const share = !r.outcome.startsWith("day_"), s = share ? 100 : 1, u = share ? " pp" : " d";
-    const v = (x, k = s) => (x === null ? "–" : (x * k).toFixed(share ? 1 : 1));
+    // a share in percent (its difference in percentage points), a day in days
+    const share = !r.outcome.startsWith("day_"), scale = share ? 100 : 1, unit = share ? " pp" : " d";
+    const v = (x) => (x === null ? "–" : (x * scale).toFixed(1));
+    const level = (x) => v(x) + (share && x !== null ? "%" : "");
     const tr = el("tr", { "data-outcome": r.outcome });
-    [r.outcome, v(r.baseline, share ? 100 : 1) + (share ? "%" : ""), v(r.value, share ? 100 : 1) + (share ? "%" : ""),
-      r.difference === null ? "–" : `${v(r.difference)}${u} [${v(r.ci_low)}, ${v(r.ci_high)}]`, r.n.toLocaleString("en")]
+    [r.outcome, level(r.baseline), level(r.value),
+      r.difference === null ? "–" : `${v(r.difference)}${unit} [${v(r.ci_low)}, ${v(r.ci_high)}]`, r.n.toLocaleString("en")]
       .forEach((t) => tr.append(el("td", {}, t)));
     table.append(tr);
   }
