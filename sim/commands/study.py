@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
 from sim.commands import budget
+from sim.figures.parallel import Figures
 from sim.runs.ensemble import blocks, points_of, simulate
 from sim.runs.outcome import Result
 from sim.runs.store import TableWriter, write_parquet, write_text, write_versions
@@ -49,15 +51,17 @@ def run(cfg: DictConfig, out: Path, plots_ok: bool = True, question: str = "") -
         for name, recorded in (("timeline", config.record.timeline), ("rounds", config.record.rounds)):
             if recorded:
                 files.append(write_parquet(getattr(result, name), out / f"{name}.parquet"))
-    plots = config.plots and plots_ok
+    figures = Figures() if config.plots and plots_ok else None  # drawn on the spare cores (sim/figures/parallel.py)
     if design.is_design(config):
-        files += summarise_design(result, config, out, plots)
-        files += switch_effects(result, out, plots)
-        files += analysis(result, config, out, plots)
-    elif plots:
-        files += run_plots(result, config, out)
+        files += summarise_design(result, config, out, figures)
+        files += switch_effects(result, out, figures)
+        files += analysis(result, config, out, figures)
+    elif figures is not None:
+        run_plots(result, config, out, figures)
     if config.compare.variants:
-        files += counterfactuals(result, config, out, plots)
+        files += counterfactuals(result, config, out, figures)
+    if figures is not None:
+        files += figures.done()
     return page({"result": result, "files": files, "seconds": elapsed, "config": config}, out, question, plots_ok)
 
 
@@ -120,8 +124,8 @@ def write_calibration(result, folder: Path) -> list:
     ]
 
 
-def summarise_design(result, config, out: Path, plots: bool = True) -> list:
-    """`summary.csv` per point and issue, and (with `plots`) the study's metrics against its
+def summarise_design(result, config, out: Path, figures: Figures | None = None) -> list:
+    """`summary.csv` per point and issue, and (with `figures`) the study's metrics against its
     axes (sim/figures/designs.py)."""
     from sim.runs.outcome import summarize
     from sim.runs.store import write_csv
@@ -130,14 +134,16 @@ def summarise_design(result, config, out: Path, plots: bool = True) -> list:
     for i, axis in enumerate(design.axes(config), start=1):  # as grouping by them too, on fewer columns
         summary.insert(i, axis, result.points[axis].to_numpy()[summary["point"].to_numpy()])
     files = [write_csv(summary, out / "summary.csv")]
-    if plots:
-        from sim.figures import designs
+    if figures is None:
+        return files
+    from sim.figures import designs
 
-        files += designs.study(config, result.worlds, out)
+    for job in designs.study_jobs(config, result.worlds, out):
+        figures.add(job)
     return files
 
 
-def analysis(result, config, out: Path, plots: bool = True) -> list:
+def analysis(result, config, out: Path, figures: Figures | None = None) -> list:
     """The design's analysis: `sensitivity.csv` (Sobol or Morris, SALib) or `prim.csv`
     (scenario discovery), with their plots."""
     from sim.runs.store import write_csv
@@ -151,12 +157,13 @@ def analysis(result, config, out: Path, plots: bool = True) -> list:
 
         table, peelings = prim.analyze(config, result.worlds)
         files = [write_csv(table, out / "prim.csv")]
-        if plots:
+        if figures is not None:
             from sim.figures.drivers import prim_trajectory
 
             for peeling in peelings:
                 name = peeling.outcome.replace("!", "not_")
-                files.append(prim_trajectory(peeling, table[table["outcome"] == peeling.outcome], out / f"prim_{name}.png"))
+                figures.add(partial(prim_trajectory, peeling, table[table["outcome"] == peeling.outcome],
+                                    out / f"prim_{name}.png"))
         return files
     from sim.analysis import sensitivity
 
@@ -165,14 +172,14 @@ def analysis(result, config, out: Path, plots: bool = True) -> list:
     for outcome, note in table.drop_duplicates("outcome")[["outcome", "note"]].itertuples(index=False):
         if note:  # one line each; the page and sensitivity.csv say it too
             print(f"negsim: warning: sensitivity of {outcome}: {note}", file=sys.stderr, flush=True)
-    if plots:
+    if figures is not None:
         from sim.figures.drivers import indices
 
-        files.append(indices(table, out / "sensitivity.png"))
+        figures.add(partial(indices, table, out / "sensitivity.png"))
     return files
 
 
-def counterfactuals(result, config, out: Path, plots: bool = True) -> list:
+def counterfactuals(result, config, out: Path, figures: Figures | None = None) -> list:
     """Each variant on the baseline's worlds: `worlds_<variant>.parquet`, `effects.csv` and
     `effects.png`, the paired differences from the baseline (sim/analysis/compare.py)."""
     from sim.analysis import compare
@@ -185,14 +192,14 @@ def counterfactuals(result, config, out: Path, plots: bool = True) -> list:
     outcomes = list(config.compare.outcomes)  # non-empty: sim.analysis.compare.check_compare
     table = compare.effects(result.worlds, variants, outcomes)
     files.append(write_csv(table, out / "effects.csv"))
-    if plots:
+    if figures is not None:
         from sim.figures.effects import effects
 
-        files.append(effects(table, out / "effects.png", len(result.worlds)))
+        figures.add(partial(effects, table, out / "effects.png", len(result.worlds)))
     return files
 
 
-def switch_effects(result, out: Path, plots: bool = True) -> list:
+def switch_effects(result, out: Path, figures: Figures | None = None) -> list:
     """For a design of switches only: none, each alone, all together (sim/analysis/switches.py)."""
     from sim.analysis import switches
     from sim.runs.store import write_csv
@@ -201,38 +208,38 @@ def switch_effects(result, out: Path, plots: bool = True) -> list:
         return []
     table = switches.effects(result.worlds, result.points)
     files = [write_csv(table, out / "switches.csv")]
-    if plots:
+    if figures is not None:
         from sim.figures import effects
 
-        files.append(effects.switches(table, out / "switches.png"))
+        figures.add(partial(effects.switches, table, out / "switches.png"))
     return files
 
 
-def run_plots(result, config, out: Path) -> list:
+def run_plots(result, config, out: Path, figures: Figures) -> None:
     """Positions, agreement, balance and beliefs of a single run, with dates, poles, sides,
-    agreements and breakdowns marked."""
+    agreements and breakdowns marked: added to `figures`, the largest first."""
     from sim.figures import talks  # matplotlib only when plotting
     from sim.figures.designs import package_issues
 
-    sc, files = config.scenario, []
+    sc = config.scenario
     poles = {name: tuple(issue.poles) for name, issue in sc.issues.items()}
     sides = {name: p.side for name, p in sc.parties.items()}
     if len(result.rounds):  # the parties at the table: allies' and patrons' positions never move
         at_table = [name for name, p in sc.parties.items() if p.role == Role.table]
         rounds = result.rounds[result.rounds["party"].isin(at_table)]
         proposer = "proposal (the sides in turn)" if sc.talks == Talks.alternating else "mediator's proposal"
-        files.append(talks.positions(rounds, poles, out / "positions.png", start_date=sc.start_date,
-                                     outcomes=result.outcomes, sides=sides, proposer=proposer))
+        figures.add(partial(talks.positions, rounds, poles, out / "positions.png", start_date=sc.start_date,
+                            outcomes=result.outcomes, sides=sides, proposer=proposer))
     timeline = result.timeline if len(result.timeline) else None
-    files.append(talks.agreement(result.outcomes, timeline, sc.days, out / "agreement.png", start_date=sc.start_date,
-                                 package=package_issues(config)))
+    figures.add(partial(talks.agreement, result.outcomes, timeline, sc.days, out / "agreement.png",
+                        start_date=sc.start_date, package=package_issues(config)))
     if timeline is not None:
-        files.append(talks.balance(result.timeline, sides, out / "balance.png", start_date=sc.start_date))
+        figures.add(partial(talks.balance, result.timeline, sides, out / "balance.png", start_date=sc.start_date))
         if "area_A" in timeline:  # the map, with what was observed
             from sim.analysis import observed
             from sim.figures.territory import territory
 
             leads = tuple(next(n for n, p in sc.parties.items() if p.belligerent and p.side.name == s) for s in "AB")
-            files.append(territory(timeline, out / "territory.png", observed=observed.table(config) if sc.observed else None,
-                                   sides=leads, unit="km2" if sc.territory.total > 1000 else ""))
-    return files
+            figures.add(partial(territory, timeline, out / "territory.png",
+                                observed=observed.table(config) if sc.observed else None,
+                                sides=leads, unit="km2" if sc.territory.total > 1000 else ""))

@@ -19,6 +19,7 @@ held columns are identical, so they are drawn once, labelled as the package.
 from __future__ import annotations
 
 import textwrap
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -253,6 +254,11 @@ def strength(worlds: pd.DataFrame, axis: str, columns: list[str]) -> float:
 
 def study(cfg, worlds: pd.DataFrame, folder: Path) -> list[Path]:
     """The plots of a design folder: metrics against each axis and over pairs of axes."""
+    return [job() for job in study_jobs(cfg, worlds, folder)]
+
+
+def study_jobs(cfg, worlds: pd.DataFrame, folder: Path) -> list:
+    """`study`'s plots, each as a function of no arguments that draws it (sim/figures/parallel.py)."""
     from sim.worlds.design import axes as design_axes
 
     specs = design_axes(cfg)
@@ -262,9 +268,9 @@ def study(cfg, worlds: pd.DataFrame, folder: Path) -> list[Path]:
         return []
     if len(axes) > MAX_AXES:
         axes = sorted(axes, key=lambda a: -strength(worlds, a, list(labels)))[:MAX_AXES]
-    made = [metric_against(worlds, labels, a, folder / f"metrics_vs_{short(a)}.png", axes=list(specs), spec=specs[a])
-            for a in axes]
+    jobs = [partial(metric_against, worlds, labels, a, folder / f"metrics_vs_{short(a)}.png", axes=list(specs),
+                    spec=specs[a]) for a in axes]
     top = axes[:3] if len(specs) <= 3 else axes[:2]  # a small grid: every pair; else the strongest two
     for x, y in [(top[i], top[j]) for i in range(len(top)) for j in range(i + 1, len(top))]:
-        made.append(metric_heatmaps(worlds, labels, x, y, folder / f"heatmap_{short(x)}_{short(y)}.png"))
-    return made
+        jobs.append(partial(metric_heatmaps, worlds, labels, x, y, folder / f"heatmap_{short(x)}_{short(y)}.png"))
+    return jobs
