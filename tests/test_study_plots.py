@@ -80,3 +80,30 @@ def test_package_issues_are_drawn_once_as_the_package():
     assert "agreed_neutrality" in columns and "agreed_withdrawal" not in columns and "day_demilitarization" not in columns
     assert columns["agreed_neutrality"] == "package (neutrality + withdrawal + demilitarization) agreed (share of worlds)"
     assert columns["agreed_ceasefire"] == "ceasefire agreed (share of worlds)"
+
+
+@pytest.mark.parametrize("axis", ["mediator.rule", "war.noise", "mediator.bias"])
+def test_the_panels_are_placed_in_one_pass_with_every_text_inside_the_figure_and_none_over_another(drawn, tmp_path, axis):
+    """sim.figures.canvas.panel_layout places the panels from their texts' sizes: drawn once,
+    every title, tick label, axis label and the note below lie inside the figure, and no
+    panel's texts reach into another panel's (titles over three lines, an axis label over two,
+    tick labels of seven digits)."""
+    worlds = _worlds()
+    worlds["mediator.bias"] = np.tile(np.linspace(-0.9, 0.9, 10), len(worlds) // 10)
+    worlds["fighting_days"] *= 10_000
+    long = "a title long enough to wrap over three lines of the panel's width, as a package's day does"
+    labels = {c: f"{c}: {long}" for c in ("at_war_end", "fighting_days", "war.noise", "point", "replication")}
+    study_plots.metric_against(worlds, labels, axis, tmp_path / "d.png", axes=["mediator.rule", "war.noise"],
+                               spec={"dist": "loguniform", "low": 0.01, "high": 1.0} if axis == "war.noise" else None)
+    fig = drawn[-1]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+    for box in boxes + [t.get_window_extent(renderer) for t in fig.texts]:
+        assert page.x0 - 0.5 <= box.x0 and box.x1 <= page.x1 + 0.5 and page.y0 - 0.5 <= box.y0 and box.y1 <= page.y1 + 0.5
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (a, b)
+    note = fig.texts[-1].get_window_extent(renderer)
+    assert all(note.y1 <= box.y0 for box in boxes)  # the note below every panel

@@ -115,6 +115,45 @@ def when(day: float, start_date: str | None) -> str:
     return f"day {day:.0f} ({date:%d %b})"
 
 
+def panel_layout(fig, panels, cols: int, foot_lines: int = 0) -> None:
+    """Place a grid of panels from the sizes of the texts around them, measured once, instead of
+    a layout pass that draws the whole figure before it is drawn again to be saved (tight or
+    constrained layout: about 40% of a figure's time). Room above each row for its tallest
+    title (and the figure's title over the first), below for tick labels and the x label, left
+    of each column for its widest y tick label; `foot_lines` lines of 8 pt text at the bottom."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()
+    to_pt = 72 / renderer.dpi
+
+    def height(text, extra: float = 0.0) -> float:  # points: lines x 1.25 x size, with matplotlib's pads
+        s = text.get_text()
+        return (s.count("\n") + 1) * 1.25 * text.get_fontsize() + extra if s else 0.0
+
+    def widest(ax) -> float:  # the y tick labels as they will be drawn: located, formatted, measured
+        axis = ax.yaxis
+        low, high = axis.get_view_interval()
+        locs = [v for v in axis.get_major_locator()() if min(low, high) - 1e-9 <= v <= max(low, high) + 1e-9]
+        size = axis.get_major_ticks()[0].label1.get_fontsize() if locs else 0
+        prop = FontProperties(size=size)
+        return max((renderer.get_text_width_height_descent(t, prop, ismath=False)[0] * to_pt
+                    for t in axis.get_major_formatter().format_ticks(locs)), default=0.0)
+
+    shown = [ax for ax in panels if ax.get_visible()]
+    rows = -(-len(shown) // cols)
+    tick = shown[0].xaxis.get_major_ticks()[0].label1.get_fontsize() * 1.25 + 7  # tick, pad and label
+    above = max(height(ax.title, 6) for ax in shown)
+    below = max(height(ax.xaxis.label, 4) for ax in shown) + tick
+    left = max(widest(ax) for ax in shown) + 16
+    suptitle = height(fig._suptitle, 10) if fig._suptitle is not None else 0.0
+    w, h = fig.get_size_inches() * 72
+    fig.subplots_adjust(left=left / w, right=1 - 14 / w, top=1 - (suptitle + above + 4) / h,
+                        bottom=(below + foot_lines * 12 + 8) / h,
+                        wspace=left / ((w - left - 14 - (cols - 1) * left) / cols),
+                        hspace=(above + below) / ((h - suptitle - above - below - foot_lines * 12 - 12
+                                                   - (rows - 1) * (above + below)) / rows))
+
+
 def save(fig, path: Path, tight: bool = True) -> Path:
     if tight:
         fig.tight_layout()

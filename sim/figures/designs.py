@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 from scipy.special import stdtrit  # (the t quantile without importing scipy.stats: ~0.5 s)
 
-from sim.figures.canvas import grid_of, label_of, save, short
+from sim.figures.canvas import grid_of, label_of, panel_layout, save, short
 from sim.runs.outcome import wilson_interval
 
 MANY = 20  # an axis with more distinct values than this is binned
@@ -178,9 +178,9 @@ def metric_against(worlds: pd.DataFrame, labels: dict[str, str], axis: str, path
             ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.1e}"[0] in "25" else ""))
         ax.set_xlabel(label_of(axis) + (" (bin median)" if how else ""), fontsize=8)
     fig.suptitle(f"Outcomes against {short(axis)} (95% intervals: Wilson for shares, t for means)", fontsize=11)
-    fig.text(0.5, 0.005, "\n".join(textwrap.wrap(_pooled(worlds, axis, axes, counts, how), 150)), ha="center",
-             va="bottom", fontsize=8, color="0.25")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    foot = textwrap.wrap(_pooled(worlds, axis, axes, counts, how), 150)
+    fig.text(0.5, 0.005, "\n".join(foot), ha="center", va="bottom", fontsize=8, color="0.25")
+    panel_layout(fig, panels, cols=min(len(labels), 3), foot_lines=len(foot))
     return save(fig, path, tight=False)
 
 
