@@ -108,3 +108,15 @@ def test_with_another_thread_running_every_figure_is_drawn_in_the_command(tmp_pa
         stop.set()
         other.join()
     assert int(path.read_text().split()[1]) == os.getpid()
+
+
+def test_ctrl_c_in_a_child_is_ctrl_c_in_the_command_with_no_file_aside_and_no_child_left(tmp_path):
+    def interrupted(p):
+        raise KeyboardInterrupt  # as if Ctrl-C came while the child wrote its file aside
+
+    figures = Figures(workers=1)
+    figures.add(lambda: atomically(tmp_path / "a", interrupted))
+    figures.add(lambda: write(tmp_path / "b"))
+    with pytest.raises(KeyboardInterrupt):
+        figures.done()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"] and no_child_left()
