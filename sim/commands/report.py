@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -232,15 +233,19 @@ def report(folder: Path, quiet: bool = False) -> int:
 
 
 def sweep_plots(summary: pd.DataFrame, days: pd.DataFrame, swept: list[str], folder: Path) -> list[Path]:
+    """The sweep's figures, drawn on the spare cores (sim/figures/parallel.py)."""
     from sim.figures import sweeps  # matplotlib only when plotting
+    from sim.figures.parallel import Figures
 
-    made = [sweeps.share_against(summary, key, folder / f"share_vs_{key}.png") for key in swept]
+    figures = Figures()
+    for key in swept:
+        figures.add(partial(sweeps.share_against, summary, key, folder / f"share_vs_{key}.png"))
     if len(swept) >= 2:
         numeric = [k for k in swept if pd.api.types.is_numeric_dtype(summary[k])]
         pair = (numeric + [k for k in swept if k not in numeric])[:2]
-        made.append(sweeps.heatmaps(summary, pair[0], pair[1], folder / "heatmap.png"))
-    made.append(sweeps.days_to_agreement(days, swept[0] if swept else None, folder / "days_to_agreement.png"))
-    return made
+        figures.add(partial(sweeps.heatmaps, summary, pair[0], pair[1], folder / "heatmap.png"))
+    figures.add(partial(sweeps.days_to_agreement, days, swept[0] if swept else None, folder / "days_to_agreement.png"))
+    return figures.done()
 
 
 def _written_by_negsim(folder: Path) -> bool:
