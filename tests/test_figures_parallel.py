@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 import warnings
 
 import pytest
@@ -54,14 +55,15 @@ def test_a_runs_figures_drawn_beside_the_command_are_byte_for_byte_those_drawn_i
 
 
 def test_paths_come_back_in_the_order_the_jobs_were_added_from_children_and_the_command(tmp_path):
-    figures = Figures(workers=2)
-    figures.add(lambda: write(tmp_path / "a"))
-    figures.add(lambda: [write(tmp_path / "b1"), write(tmp_path / "b2")])  # a job may save several files
+    figures = Figures(workers=1)
+    figures.add(lambda: write(tmp_path / "a"))  # a child's at once
+    figures.add(lambda: [time.sleep(1.0), write(tmp_path / "b1"), write(tmp_path / "b2")][1:])  # several files
     figures.add(lambda: write(tmp_path / "c"))
+    time.sleep(0.5)  # the first child is done by now: its core is free again
     assert [p.name for p in figures.done()] == ["a", "b1", "b2", "c"]
     drawn_by = {p.name: int(p.read_text().split()[1]) for p in tmp_path.iterdir()}
-    assert drawn_by["a"] != os.getpid() and drawn_by["b1"] != os.getpid() and drawn_by["a"] != drawn_by["b1"]
-    assert drawn_by["c"] == os.getpid()  # no core left: the command drew it
+    assert os.getpid() not in (drawn_by["a"], drawn_by["b1"]) and drawn_by["a"] != drawn_by["b1"]  # the freed core
+    assert drawn_by["c"] == os.getpid()  # the second child still drawing: the command drew it
     assert no_child_left()
 
 

@@ -3,8 +3,8 @@
 A study's figures are independent of each other and of what the command computes after them,
 and Matplotlib draws on one core. So each figure is a job (a function of no arguments that
 saves its file and returns its path or paths): `Figures.add` hands it to a forked child while
-a core is free, and the command carries on; the jobs left over it draws itself at `done`,
-which then waits for the children. A child inherits the tables and the imported Matplotlib
+a core is free, and the command carries on. At `done` the jobs left over go to children whose
+cores came free, or are drawn in the command; then it waits for the children. A child inherits the tables and the imported Matplotlib
 from the fork, so nothing is pickled but the paths back, and nothing is imported twice.
 
 What a child does is what drawing it in the command would have done: its files (written
@@ -50,6 +50,7 @@ class Figures:
         self._results: list = []  # per job, in the order added: its paths, or a child (pid, pipe)
         self._pending: list[tuple[int, Job]] = []
         self._children: dict[int, tuple[int, int]] = {}  # index -> (pid, read end)
+        self._exited: set[int] = set()  # children reaped before their result was read
 
     def add(self, job: Job) -> None:
         index = len(self._results)
@@ -60,19 +61,31 @@ class Figures:
             self._pending.append((index, job))
 
     def done(self) -> list[Path]:
-        """Draw what is left, wait for the children, and return every path in the order the jobs were added."""
+        """Draw what is left, wait for the children, and return every path in the order the jobs
+        were added. A child's failure is raised once the other figures are drawn (Ctrl-C at once)."""
+        failures: list[BaseException] = []
+
+        def collect(index: int) -> None:
+            try:
+                self._results[index] = self._collect(index)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
+                failures.append(exc)
+
         try:
-            for index, job in self._pending:
-                self._results[index] = job()
-            self._pending.clear()
-            failure = None
+            while self._pending:  # each to a child whose core came free, else drawn here
+                index, job = self._pending.pop(0)
+                for finished in self._finished():
+                    collect(finished)
+                if len(self._children) < self.workers and can_fork():
+                    self._fork(index, job)
+                else:
+                    self._results[index] = job()
             for index in list(self._children):
-                try:
-                    self._results[index] = self._collect(index)
-                except BaseException as exc:  # the first failure is raised once every child is reaped
-                    failure = failure or exc
-            if failure is not None:
-                raise failure
+                collect(index)
+            if failures:
+                raise failures[0]
         finally:
             self._reap()
         paths: list[Path] = []
@@ -99,12 +112,23 @@ class Figures:
         os.close(write)
         self._children[index] = (pid, read)
 
+    def _finished(self) -> list[int]:
+        """The children that have exited (not yet collected); each is reaped here."""
+        done = []
+        for index, (pid, _read) in self._children.items():
+            if pid not in self._exited and os.waitpid(pid, os.WNOHANG)[0] == pid:
+                self._exited.add(pid)
+                done.append(index)
+        return done
+
     def _collect(self, index: int):
         pid, read = self._children[index]
         with os.fdopen(read, "rb") as pipe:
             data = pipe.read()
         del self._children[index]
-        os.waitpid(pid, 0)
+        if pid not in self._exited:
+            os.waitpid(pid, 0)
+        self._exited.discard(pid)
         if not data:  # killed before it could say (e.g. out of memory)
             raise RuntimeError(f"the process drawing figure {index + 1} ended without its result")
         (status, value), said = pickle.loads(data)
@@ -118,8 +142,10 @@ class Figures:
         """On Ctrl-C or an error: every child waited for (each got the same Ctrl-C, or finishes its one figure)."""
         for pid, read in self._children.values():
             os.close(read)
-            os.waitpid(pid, 0)
+            if pid not in self._exited:
+                os.waitpid(pid, 0)
         self._children.clear()
+        self._exited.clear()
 
 
 def _draw(job: Job, write: int) -> int:
