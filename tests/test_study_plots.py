@@ -95,15 +95,40 @@ def test_the_panels_are_placed_in_one_pass_with_every_text_inside_the_figure_and
     labels = {c: f"{c}: {long}" for c in ("at_war_end", "fighting_days", "war.noise", "point", "replication")}
     study_plots.metric_against(worlds, labels, axis, tmp_path / "d.png", axes=["mediator.rule", "war.noise"],
                                spec={"dist": "loguniform", "low": 0.01, "high": 1.0} if axis == "war.noise" else None)
-    fig = drawn[-1]
+    boxes, below = laid_out(drawn[-1], drawn[-1].texts[-1])
+    assert all(below.y1 <= box.y0 for box in boxes)  # the note below every panel
+
+
+def laid_out(fig, foot):
+    """Drawn once: every panel (with its titles, tick labels and axis labels, a top axis among
+    them), the figure's texts and `foot` lie inside the figure, and no two panels overlap."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     page = fig.bbox
-    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
-    for box in boxes + [t.get_window_extent(renderer) for t in fig.texts]:
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible() and ax.get_axes_locator() is None]
+    for box in boxes + [t.get_window_extent(renderer) for t in [*fig.texts, foot]]:
         assert page.x0 - 0.5 <= box.x0 and box.x1 <= page.x1 + 0.5 and page.y0 - 0.5 <= box.y0 and box.y1 <= page.y1 + 0.5
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not a.overlaps(b), (a, b)
-    note = fig.texts[-1].get_window_extent(renderer)
-    assert all(note.y1 <= box.y0 for box in boxes)  # the note below every panel
+    return boxes, foot.get_window_extent(renderer)
+
+
+@pytest.mark.parametrize("scenario", ["russia_ukraine_2022", "symmetric_dyad", "korea_1951"])
+def test_a_runs_positions_are_placed_in_one_pass_with_the_legend_below_every_panel(monkeypatch, tmp_path, scenario):
+    from sim.commands import study
+    from sim.figures import talks
+    from sim.figures.parallel import Figures
+    from sim.runs.ensemble import simulate
+    from sim.schema.checks import validate
+
+    figures = []
+    monkeypatch.setattr(talks, "save", lambda fig, path, tight=True: figures.append(fig) or path)
+    config = validate(to_config(make_cfg(f"scenario={scenario}", "replications=3")))
+    drawing = Figures(0)
+    study.run_plots(simulate(config), config, tmp_path, drawing)
+    drawing.done()
+    positions = figures[0]
+    assert positions.get_layout_engine() is None  # no second layout pass
+    boxes, legend = laid_out(positions, positions.legends[0])
+    assert all(legend.y1 <= box.y0 for box in boxes)

@@ -115,12 +115,13 @@ def when(day: float, start_date: str | None) -> str:
     return f"day {day:.0f} ({date:%d %b})"
 
 
-def panel_layout(fig, panels, cols: int, foot_lines: int = 0) -> None:
+def panel_layout(fig, panels, cols: int, foot: float = 0.0) -> None:
     """Place a grid of panels from the sizes of the texts around them, measured once, instead of
     a layout pass that draws the whole figure before it is drawn again to be saved (tight or
     constrained layout: about 40% of a figure's time). Room above each row for its tallest
-    title (and the figure's title over the first), below for tick labels and the x label, left
-    of each column for its widest y tick label; `foot_lines` lines of 8 pt text at the bottom."""
+    title and top axis (and the figure's title over the first), below for tick labels and the
+    x label, left of each column for its widest y tick label; `foot` points at the bottom (a
+    note, a legend: `height_pt`)."""
     from matplotlib.font_manager import FontProperties
 
     renderer = fig.canvas.get_renderer()
@@ -130,8 +131,7 @@ def panel_layout(fig, panels, cols: int, foot_lines: int = 0) -> None:
         s = text.get_text()
         return (s.count("\n") + 1) * 1.25 * text.get_fontsize() + extra if s else 0.0
 
-    def widest(ax) -> float:  # the y tick labels as they will be drawn: located, formatted, measured
-        axis = ax.yaxis
+    def widest(axis) -> float:  # the tick labels as they will be drawn: located, formatted, measured
         low, high = axis.get_view_interval()
         locs = [v for v in axis.get_major_locator()() if min(low, high) - 1e-9 <= v <= max(low, high) + 1e-9]
         size = axis.get_major_ticks()[0].label1.get_fontsize() if locs else 0
@@ -142,16 +142,27 @@ def panel_layout(fig, panels, cols: int, foot_lines: int = 0) -> None:
     shown = [ax for ax in panels if ax.get_visible()]
     rows = -(-len(shown) // cols)
     tick = shown[0].xaxis.get_major_ticks()[0].label1.get_fontsize() * 1.25 + 7  # tick, pad and label
-    above = max(height(ax.title, 6) for ax in shown)
+    def top_axis(ax) -> float:  # a secondary x axis on top (time_axis): its tick labels and label
+        return sum(tick + height(c.xaxis.label, 4) for c in ax.child_axes if c.xaxis.get_label_position() == "top")
+
+    above = max(height(ax.title, 6) + top_axis(ax) for ax in shown)
     below = max(height(ax.xaxis.label, 4) for ax in shown) + tick
-    left = max(widest(ax) for ax in shown) + 16
+    left = max(widest(ax.yaxis) for ax in shown) + 16
+    overhang = max(widest(ax.xaxis) for ax in shown) / 2  # the last x tick label's half past the panel
     suptitle = height(fig._suptitle, 10) if fig._suptitle is not None else 0.0
     w, h = fig.get_size_inches() * 72
-    fig.subplots_adjust(left=left / w, right=1 - 14 / w, top=1 - (suptitle + above + 4) / h,
-                        bottom=(below + foot_lines * 12 + 8) / h,
-                        wspace=left / ((w - left - 14 - (cols - 1) * left) / cols),
-                        hspace=(above + below) / ((h - suptitle - above - below - foot_lines * 12 - 12
+    right, gap = max(14.0, overhang + 4), left + overhang
+    fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - (suptitle + above + 4) / h,
+                        bottom=(below + foot + 8) / h,
+                        wspace=gap / ((w - left - right - (cols - 1) * gap) / cols),
+                        hspace=(above + below) / ((h - suptitle - above - below - foot - 12
                                                    - (rows - 1) * (above + below)) / rows))
+
+
+def height_pt(fig, artist) -> float:
+    """An artist's height in points, measured alone (a legend's: its entries and frame)."""
+    renderer = fig.canvas.get_renderer()
+    return artist.get_window_extent(renderer).height * 72 / renderer.dpi
 
 
 def save(fig, path: Path, tight: bool = True) -> Path:

@@ -180,7 +180,7 @@ def metric_against(worlds: pd.DataFrame, labels: dict[str, str], axis: str, path
     fig.suptitle(f"Outcomes against {short(axis)} (95% intervals: Wilson for shares, t for means)", fontsize=11)
     foot = textwrap.wrap(_pooled(worlds, axis, axes, counts, how), 150)
     fig.text(0.5, 0.005, "\n".join(foot), ha="center", va="bottom", fontsize=8, color="0.25")
-    panel_layout(fig, panels, cols=min(len(labels), 3), foot_lines=len(foot))
+    panel_layout(fig, panels, cols=min(len(labels), 3), foot=12 * len(foot))
     return save(fig, path, tight=False)
 
 

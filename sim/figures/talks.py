@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.figures.canvas import band, dates, grid_of, plt, save, side_name, time_axis, when
+from sim.figures.canvas import band, dates, grid_of, height_pt, panel_layout, plt, save, side_name, time_axis, when
 
 
 def _agreements(outcomes: pd.DataFrame) -> dict[str, dict]:
@@ -63,7 +63,7 @@ def positions(rounds: pd.DataFrame, poles: dict[str, tuple[str, str]], path: Pat
     issues = list(poles)
     to_x = dates(start_date)
     deals = _agreements(outcomes) if outcomes is not None else {}
-    fig, axes = grid_of(len(issues), width=4.6, height=3.4, layout="constrained")
+    fig, axes = grid_of(len(issues), width=4.6, height=3.4)
     for ax, issue in zip(axes, issues):
         rows = rounds[rounds["issue"] == issue]
         for party, frame in rows.groupby("party", observed=True):
@@ -95,10 +95,11 @@ def positions(rounds: pd.DataFrame, poles: dict[str, tuple[str, str]], path: Pat
         for h, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, h)
     # below the panels, never over a pole label or the ticks
-    fig.legend(list(handles.values()), list(handles), loc="outside lower center", fontsize=8,
-               ncol=min(len(handles), 2 if len(issues) == 1 else 4))
+    legend = fig.legend(list(handles.values()), list(handles), loc="lower center", bbox_to_anchor=(0.5, 0.005),
+                        fontsize=8, ncol=min(len(handles), 2 if len(issues) == 1 else 4))
     title = "Stated positions over rounds (median, inter-quartile band across worlds)"
     fig.suptitle(title.replace(" (", "\n(") if len(issues) < 3 else title, fontsize=11)
+    panel_layout(fig, axes, cols=min(len(issues), 3), foot=height_pt(fig, legend))
     return save(fig, path, tight=False)
 
 
