@@ -142,6 +142,7 @@ def panel_layout(fig, panels, cols: int, foot: float = 0.0) -> None:
     shown = [ax for ax in panels if ax.get_visible()]
     rows = -(-len(shown) // cols)
     tick = shown[0].xaxis.get_major_ticks()[0].label1.get_fontsize() * 1.25 + 7  # tick, pad and label
+
     def top_axis(ax) -> float:  # a secondary x axis on top (time_axis): its tick labels and label
         return sum(tick + height(c.xaxis.label, 4) for c in ax.child_axes if c.xaxis.get_label_position() == "top")
 

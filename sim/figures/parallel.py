@@ -4,8 +4,9 @@ A study's figures are independent of each other and of what the command computes
 and Matplotlib draws on one core. So each figure is a job (a function of no arguments that
 saves its file and returns its path or paths): `Figures.add` hands it to a forked child while
 a core is free, and the command carries on. At `done` the jobs left over go to children whose
-cores came free, or are drawn in the command; then it waits for the children. A child inherits the tables and the imported Matplotlib
-from the fork, so nothing is pickled but the paths back, and nothing is imported twice.
+cores came free, or are drawn in the command; then it waits for the children. A child
+inherits the tables and the imported Matplotlib from the fork, so nothing is pickled but the
+paths back, and nothing is imported twice.
 
 What a child does is what drawing it in the command would have done: its files (written
 atomically, sim/runs/store.py), its exception, re-raised by `done`, and its warnings,
@@ -47,7 +48,7 @@ class Figures:
 
     def __init__(self, workers: int | None = None):
         self.workers = spare_cores() if workers is None else workers
-        self._results: list = []  # per job, in the order added: its paths, or a child (pid, pipe)
+        self._results: list = []  # per job, in the order added: its path or paths, once drawn
         self._pending: list[tuple[int, Job]] = []
         self._children: dict[int, tuple[int, int]] = {}  # index -> (pid, read end)
         self._exited: set[int] = set()  # children reaped before their result was read
@@ -97,9 +98,8 @@ class Figures:
         read, write = os.pipe()
         sys.stdout.flush()  # so that the child's copies of the buffers are empty
         sys.stderr.flush()
-        with warnings.catch_warnings():  # Python's caution over any native thread: only its own threads matter
-            # here (can_fork); the native ones are OpenBLAS's, whose fork handlers make a fork safe, as for
-            # multiprocessing's default "fork" start on Linux
+        with warnings.catch_warnings():  # Python warns of any native thread; ours are OpenBLAS's, whose fork
+            # handlers make a fork safe (as for multiprocessing's default start on Linux); Python's own: can_fork
             warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
             pid = os.fork()
         if pid == 0:  # the child: draw, send the outcome, and leave without the parent's exit handlers
